@@ -1,0 +1,1 @@
+"""Engine: hooks, loops and runners of the CONTA round loop."""

@@ -1,0 +1,1 @@
+"""Metrics: seed, pseudo-mask and multi-label classification quality."""

@@ -1,0 +1,1 @@
+"""Models: CAM classifiers, CONTA heads, refinement networks, segmentors."""

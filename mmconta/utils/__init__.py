@@ -1,0 +1,8 @@
+from .launch import prepare_distributed, set_data_root
+from .palette import voc_palette
+from .set_env import register_all_modules
+
+__all__ = [
+    'prepare_distributed', 'register_all_modules', 'set_data_root',
+    'voc_palette'
+]

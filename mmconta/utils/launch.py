@@ -1,0 +1,72 @@
+"""What the entry points do to a config before the Runner sees it."""
+import os
+from typing import Any
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+
+def set_data_root(cfg: Config, data_root: str) -> int:
+    """Point every ``data_root`` of a config at ``data_root``.
+
+    Walks the whole config (datasets nested in wrappers, loops and stages
+    included) so that one flag moves a run to another copy of the data.
+
+    Returns:
+        int: How many ``data_root`` entries were changed.
+    """
+    changed = 0
+
+    def visit(node: Any) -> None:
+        nonlocal changed
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == 'data_root' and isinstance(value, (str, type(None))):
+                    node[key] = data_root
+                    changed += 1
+                else:
+                    visit(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                visit(item)
+
+    visit(cfg._cfg_dict)
+    return changed
+
+
+def prepare_distributed(cfg: Config) -> None:
+    """Make mmengine's distributed set-up work without a GPU.
+
+    mmengine 0.10.7's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``
+    and its DDP wrapper passes ``device_ids=[LOCAL_RANK]``, both of which fail
+    on a CPU. Without CUDA we create the gloo process group ourselves (the
+    Runner then skips its own ``init_dist``) and wrap the model without device
+    ids. With CUDA, nothing changes.
+    """
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return
+    if not torch_dist.is_initialized():
+        if cfg.launcher == 'slurm':
+            _slurm_to_torch_env()
+        if 'RANK' not in os.environ:
+            raise RuntimeError(
+                f'--launcher {cfg.launcher} needs RANK, WORLD_SIZE and '
+                'MASTER_ADDR in the environment: start with torchrun '
+                '(tools/dist_train.sh) or slurm (tools/slurm_train.sh)')
+        torch_dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def _slurm_to_torch_env() -> None:
+    """Translate slurm's task variables into torch.distributed's."""
+    os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
+    os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
+    os.environ.setdefault('LOCAL_RANK', os.environ['SLURM_LOCALID'])
+    os.environ.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in os.environ:
+        raise RuntimeError('slurm on a CPU: export MASTER_ADDR (the first '
+                           'node of the job) before srun')

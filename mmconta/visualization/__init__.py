@@ -1,0 +1,1 @@
+"""Visualisation of CAMs and masks."""

@@ -1,0 +1,51 @@
+"""Test (or run a config's test loop, e.g. CAM generation) from a checkpoint.
+
+Arguments follow mmseg's ``tools/test.py``; ``--data-root`` is ours.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from train import load_config  # noqa: E402
+
+from mmconta.registry import RUNNERS  # noqa: E402
+from mmconta.utils import prepare_distributed, register_all_modules  # noqa
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test an mmconta config')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs and outputs go')
+    parser.add_argument(
+        '--data-root', help='point every dataset of the config at this root')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, xxx=yyy format')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    cfg = load_config(args)
+    cfg.load_from = args.checkpoint
+    prepare_distributed(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

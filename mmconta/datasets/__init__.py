@@ -1,10 +1,11 @@
 from .base_wsss_dataset import BaseWSSSDataset, read_split_file
 from .coco_wsss_dataset import COCOWSSSDataset
 from .folder_wsss_dataset import FolderWSSSDataset
-from .transforms import PackWSSSInputs, RecomputeImageLabels
+from .transforms import (LoadContextMap, PackWSSSInputs,
+                         RecomputeImageLabels)
 from .voc_wsss_dataset import VOCWSSSDataset
 
 __all__ = [
-    'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset',
+    'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset', 'LoadContextMap',
     'PackWSSSInputs', 'RecomputeImageLabels', 'VOCWSSSDataset', 'read_split_file'
 ]

@@ -71,6 +71,11 @@ class BaseWSSSDataset(BaseSegDataset):
     an id outside ``[0, num_classes)`` other than ``ignore_index`` is an
     error naming the file.
 
+    ``data_prefix`` may also name a ``context_path`` folder of context maps
+    (the synthetic benchmark's ``ContextMaps``), loaded by
+    :class:`LoadContextMap` to measure how much of a class's CAM falls on its
+    context.
+
     Args:
         cls_label_file (str, optional): IRN's ``cls_labels.npy`` (relative to
             ``data_root``). Defaults to None: labels come from the masks.
@@ -110,6 +115,7 @@ class BaseWSSSDataset(BaseSegDataset):
                 'class list of the data, not a subset of it')
         img_dir = self.data_prefix.get('img_path') or ''
         ann_dir = self.data_prefix.get('seg_map_path')
+        context_dir = self.data_prefix.get('context_path')
         names = self._list_names(img_dir)
         data_list = [
             dict(
@@ -121,6 +127,10 @@ class BaseWSSSDataset(BaseSegDataset):
                 reduce_zero_label=self.reduce_zero_label,
                 seg_fields=[]) for name in names
         ]
+        if context_dir:
+            for info in data_list:
+                info['context_path'] = osp.join(
+                    context_dir, info['img_id'] + self.seg_map_suffix)
         self._check_files_exist(data_list)
         labels = self._image_labels(data_list)
         if labels is None:
@@ -153,7 +163,8 @@ class BaseWSSSDataset(BaseSegDataset):
     def _check_files_exist(self, data_list: List[dict]) -> None:
         missing = [
             path for info in data_list
-            for path in (info['img_path'], info['seg_map_path'])
+            for path in (info['img_path'], info['seg_map_path'],
+                         info.get('context_path'))
             if path is not None and not osp.isfile(path)
         ]
         if missing:

@@ -153,3 +153,27 @@ def test_random_crop_pipeline_keeps_labels_consistent(tmp_path):
         mask = sample.gt_sem_seg.data[0].numpy()
         np.testing.assert_array_equal(sample.gt_img_labels.numpy(),
                                       expected_labels(mask, 4))
+
+
+def test_context_maps_follow_the_image(tmp_path):
+    masks = make_folder_tree(tmp_path)
+    for name, mask in masks.items():
+        write_mask(tmp_path / 'ContextMaps' / f'{name}.png',
+                   np.fliplr(mask).copy())
+    pipeline = PIPELINE[:2] + [
+        dict(type='LoadContextMap'),
+        dict(type='RandomFlip', prob=1.0),
+        dict(type='PackWSSSInputs'),
+    ]
+    dataset = DATASETS.build(
+        dict(type='FolderWSSSDataset', data_root=str(tmp_path),
+             img_suffix='.png', pipeline=pipeline,
+             data_prefix=dict(img_path='JPEGImages',
+                              seg_map_path='SegmentationClass',
+                              context_path='ContextMaps')))
+    sample = dataset[1]['data_samples']
+    # The context map was the mirrored mask; after the flip both swap sides.
+    np.testing.assert_array_equal(sample.gt_context.data[0].numpy(),
+                                  masks['img_001'])
+    np.testing.assert_array_equal(sample.gt_sem_seg.data[0].numpy(),
+                                  np.fliplr(masks['img_001']))

@@ -1,4 +1,5 @@
+from .load_context_map import LoadContextMap
 from .pack_wsss_inputs import PackWSSSInputs
 from .recompute_image_labels import RecomputeImageLabels
 
-__all__ = ['PackWSSSInputs', 'RecomputeImageLabels']
+__all__ = ['LoadContextMap', 'PackWSSSInputs', 'RecomputeImageLabels']

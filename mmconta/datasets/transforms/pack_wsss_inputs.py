@@ -1,6 +1,7 @@
 """Packing that keeps the image-level labels."""
 import numpy as np
 import torch
+from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 
 from mmconta.registry import TRANSFORMS
@@ -12,8 +13,9 @@ class PackWSSSInputs(PackSegInputs):
 
     mmseg's packing drops keys it does not know; this one also sets
     ``data_sample.gt_img_labels`` (float multi-hot over the foreground
-    classes) from ``results['img_labels']`` and keeps ``img_id`` in the
-    meta information.
+    classes) from ``results['img_labels']``, ``data_sample.gt_context`` from
+    ``results['gt_context']`` when present, and keeps ``img_id`` in the meta
+    information.
 
     Args:
         meta_keys (tuple[str]): Meta keys to pack. Defaults to mmseg's plus
@@ -32,4 +34,7 @@ class PackWSSSInputs(PackSegInputs):
         if 'img_labels' in results:
             labels = np.asarray(results['img_labels'], dtype=np.float32)
             packed['data_samples'].gt_img_labels = torch.from_numpy(labels)
+        if 'gt_context' in results:
+            context = torch.from_numpy(results['gt_context'].astype(np.int64))
+            packed['data_samples'].gt_context = PixelData(data=context[None])
         return packed

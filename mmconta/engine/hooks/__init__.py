@@ -1,0 +1,3 @@
+from .confounder_bank_hook import ConfounderBankHook
+
+__all__ = ['ConfounderBankHook']

@@ -1,11 +1,13 @@
 from .base_wsss_dataset import BaseWSSSDataset, read_split_file
 from .coco_wsss_dataset import COCOWSSSDataset
 from .folder_wsss_dataset import FolderWSSSDataset
+from .pseudo_label_dataset import PseudoLabelDataset
 from .transforms import (LoadContextMap, PackWSSSInputs,
                          RecomputeImageLabels)
 from .voc_wsss_dataset import VOCWSSSDataset
 
 __all__ = [
-    'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset', 'LoadContextMap',
-    'PackWSSSInputs', 'RecomputeImageLabels', 'VOCWSSSDataset', 'read_split_file'
+    'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset',
+    'LoadContextMap', 'PackWSSSInputs', 'PseudoLabelDataset',
+    'RecomputeImageLabels', 'VOCWSSSDataset', 'read_split_file'
 ]

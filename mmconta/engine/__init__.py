@@ -1,1 +1,8 @@
 """Engine: hooks, loops and runners of the CONTA round loop."""
+from .hooks import ConfounderBankHook, WeightsOnlyCheckpointHook
+from .loops import CAMGenerationLoop, group_batches, multi_scale_cams
+
+__all__ = [
+    'CAMGenerationLoop', 'ConfounderBankHook', 'group_batches',
+    'multi_scale_cams', 'WeightsOnlyCheckpointHook'
+]

@@ -1,1 +1,4 @@
 """Visualisation of CAMs and masks."""
+from .cam_visualizer import CAMVisualizer
+
+__all__ = ['CAMVisualizer']

@@ -1,3 +1,4 @@
 from .confounder_bank_hook import ConfounderBankHook
+from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
-__all__ = ['ConfounderBankHook']
+__all__ = ['ConfounderBankHook', 'WeightsOnlyCheckpointHook']

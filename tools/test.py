@@ -1,13 +1,17 @@
 """Test (or run a config's test loop, e.g. CAM generation) from a checkpoint.
 
+The final metrics also go to ``<work_dir>/test_metrics.json``.
+
 Arguments follow mmseg's ``tools/test.py``; ``--data-root`` is ours.
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
 
 from mmengine.config import DictAction
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -44,7 +48,11 @@ def main() -> None:
     prepare_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if is_main_process():
+        # For scripts that collect results (tools/experiments/).
+        with open(osp.join(cfg.work_dir, 'test_metrics.json'), 'w') as f:
+            json.dump(metrics, f, indent=2)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
 """From CAMs to seeds and pseudo-masks (IRN's thresholding)."""
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch

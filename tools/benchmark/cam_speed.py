@@ -1,0 +1,186 @@
+"""Time multi-scale CAM generation: IRN's per-image loop against mmconta's.
+
+Both paths get the same random images, labels and weights. The reference
+runs IRN's ``step/make_cam.py`` logic one image, one scale and one flip per
+forward (contiguous memory, every class upsampled, then the labelled ones
+selected); mmconta's path is :func:`mmconta.engine.multi_scale_cams` on
+batches of ``--batch-size`` images with the model prepared as
+``CAMGenerationLoop`` prepares it. One warm-up image per path is not timed.
+Prints one JSON line::
+
+    python tools/benchmark/cam_speed.py [--config CFG] [--images 8]
+        [--size 320] [--device cpu]
+"""
+import argparse
+import copy
+import json
+import math
+import os.path as osp
+import sys
+import time
+from typing import Callable, List, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from torch import Tensor, nn
+
+from mmconta.engine import multi_scale_cams
+from mmconta.registry import MODELS
+
+DEFAULT_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+    'configs', 'cam', 'cam_voc.py')
+SCALES = (1.0, 0.5, 1.5, 2.0)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--config', default=DEFAULT_CONFIG,
+        help='config whose model to time (default: IRN\'s ResNet-50 of '
+        'configs/cam/cam_voc.py)')
+    parser.add_argument('--images', type=int, default=8)
+    parser.add_argument('--size', type=int, default=320,
+                        help='image height and width')
+    parser.add_argument('--batch-size', type=int, default=4,
+                        help="mmconta's images per forward")
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    parser.add_argument('--seed', type=int, default=0)
+    return parser.parse_args()
+
+
+def drop_pretrained(node):
+    """Remove every ``init_cfg`` that loads pretrained weights."""
+    if isinstance(node, dict):
+        init_cfg = node.get('init_cfg')
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+            node.pop('init_cfg')
+        for value in node.values():
+            drop_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            drop_pretrained(item)
+
+
+def build_model(config: str) -> Tuple[nn.Module, str]:
+    """The config's model with random weights."""
+    init_default_scope('mmconta')
+    cfg = Config.fromfile(config)
+    model_cfg = cfg.model.to_dict()
+    drop_pretrained(model_cfg)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return model, config
+
+
+def reference_cams(model: nn.Module, image: Tensor, keys: Tensor,
+                   scales: Sequence[float] = SCALES,
+                   output_stride: int = 16) -> Tuple[Tensor, Tensor]:
+    """IRN's make_cam for one normalised image (3, H, W), unbatched."""
+    height, width = image.shape[-2:]
+    strided_size = (math.ceil(height / 4), math.ceil(width / 4))
+    padded_size = (math.ceil(height / output_stride) * output_stride,
+                   math.ceil(width / output_stride) * output_stride)
+    strided, full = [], []
+    for scale in scales:
+        size = (int(np.round(height * scale)), int(np.round(width * scale)))
+        img = image[None] if scale == 1.0 else F.interpolate(
+            image[None], size=size, mode='bilinear', align_corners=False)
+        cam = F.relu(model.cam(img))[0] + \
+            F.relu(model.cam(img.flip(-1)))[0].flip(-1)
+        strided.append(
+            F.interpolate(
+                cam[None], strided_size, mode='bilinear',
+                align_corners=False)[0])
+        full.append(
+            F.interpolate(
+                cam[None], padded_size, mode='bilinear',
+                align_corners=False)[0, :, :height, :width])
+    outputs = []
+    for cams in (strided, full):
+        cam = torch.stack(cams).sum(0)[keys]
+        outputs.append(cam / (F.adaptive_max_pool2d(cam, (1, 1)) + 1e-5))
+    return outputs[0], outputs[1]
+
+
+def timed(fn: Callable[[], List[Tuple[Tensor, Tensor]]],
+          device: str) -> Tuple[float, List[Tuple[Tensor, Tensor]]]:
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    outputs = fn()
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, outputs
+
+
+def main() -> None:
+    args = parse_args()
+    torch.manual_seed(args.seed)
+    model, source = build_model(args.config)
+    model = model.to(args.device).eval()
+    num_classes = model.cam(
+        torch.zeros(1, 3, 32, 32, device=args.device)).shape[1]
+
+    rng = np.random.default_rng(args.seed)
+    raw = torch.from_numpy(
+        rng.integers(0, 256, (args.images + 1, 3, args.size, args.size),
+                     dtype=np.uint8))
+    keys = [
+        torch.from_numpy(
+            np.sort(rng.choice(num_classes, rng.integers(1, 4),
+                               replace=False))).long()
+        for _ in range(args.images + 1)
+    ]
+    with torch.inference_mode():
+        images = model.data_preprocessor(
+            dict(inputs=list(raw), data_samples=None), False)['inputs']
+
+    fast = copy.deepcopy(model).to(memory_format=torch.channels_last)
+
+    def run_reference(first: int, last: int):
+        with torch.no_grad():
+            return [
+                reference_cams(model, images[i], keys[i].to(args.device))
+                for i in range(first, last)
+            ]
+
+    def run_mmconta(first: int, last: int):
+        outputs = []
+        with torch.inference_mode():
+            for start in range(first, last, args.batch_size):
+                stop = min(start + args.batch_size, last)
+                outputs += multi_scale_cams(fast, images[start:stop],
+                                            keys[start:stop], SCALES)
+        return outputs
+
+    # Image 0 warms both paths up (allocator, kernel choice) untimed.
+    run_reference(0, 1)
+    run_mmconta(0, 1)
+    reference_s, expected = timed(
+        lambda: run_reference(1, args.images + 1), args.device)
+    mmconta_s, actual = timed(
+        lambda: run_mmconta(1, args.images + 1), args.device)
+    max_abs_diff = max(
+        float((a - e).abs().max()) for pair_a, pair_e in zip(actual, expected)
+        for a, e in zip(pair_a, pair_e))
+    print(f'model: {source}; {torch.get_num_threads()} threads',
+          file=sys.stderr)
+    print(
+        json.dumps(
+            dict(
+                reference_s=round(reference_s, 3),
+                mmconta_s=round(mmconta_s, 3),
+                speedup=round(reference_s / mmconta_s, 3),
+                max_abs_diff=max_abs_diff,
+                images=args.images,
+                size=args.size,
+                batch_size=args.batch_size,
+                device=args.device)))
+
+
+if __name__ == '__main__':
+    main()

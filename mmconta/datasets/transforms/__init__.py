@@ -1,5 +1,9 @@
 from .load_context_map import LoadContextMap
+from .load_previous_mask import LoadPreviousMask
 from .pack_wsss_inputs import PackWSSSInputs
 from .recompute_image_labels import RecomputeImageLabels
 
-__all__ = ['LoadContextMap', 'PackWSSSInputs', 'RecomputeImageLabels']
+__all__ = [
+    'LoadContextMap', 'LoadPreviousMask', 'PackWSSSInputs',
+    'RecomputeImageLabels'
+]

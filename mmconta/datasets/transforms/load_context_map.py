@@ -20,12 +20,16 @@ class LoadContextMap(BaseTransform):
     """
 
     def transform(self, results: dict) -> dict:
-        path = results['context_path']
-        try:
-            with Image.open(path) as img:
-                context = np.asarray(img, dtype=np.uint8)
-        except OSError as e:
-            raise OSError(f'cannot read context map {path}: {e}') from e
-        results['gt_context'] = context
-        results.setdefault('seg_fields', []).append('gt_context')
-        return results
+        return add_index_map(results, 'gt_context', results['context_path'],
+                             'context map')
+
+
+def add_index_map(results: dict, key: str, path: str, what: str) -> dict:
+    """Read a single-channel PNG into ``results[key]`` as a seg field."""
+    try:
+        with Image.open(path) as img:
+            results[key] = np.asarray(img, dtype=np.uint8)
+    except OSError as e:
+        raise OSError(f'cannot read {what} {path}: {e}') from e
+    results.setdefault('seg_fields', []).append(key)
+    return results

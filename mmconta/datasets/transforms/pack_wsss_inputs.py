@@ -13,9 +13,10 @@ class PackWSSSInputs(PackSegInputs):
 
     mmseg's packing drops keys it does not know; this one also sets
     ``data_sample.gt_img_labels`` (float multi-hot over the foreground
-    classes) from ``results['img_labels']``, ``data_sample.gt_context`` from
-    ``results['gt_context']`` when present, and keeps ``img_id`` in the meta
-    information.
+    classes) from ``results['img_labels']``, the index maps
+    ``gt_context`` (:class:`LoadContextMap`) and ``prev_mask``
+    (:class:`LoadPreviousMask`) when present, and keeps ``img_id`` in the
+    meta information.
 
     Args:
         meta_keys (tuple[str]): Meta keys to pack. Defaults to mmseg's plus
@@ -28,13 +29,16 @@ class PackWSSSInputs(PackSegInputs):
                                      'scale_factor', 'flip', 'flip_direction',
                                      'reduce_zero_label')) -> None:
         super().__init__(meta_keys=meta_keys)
+        self.map_keys = ('gt_context', 'prev_mask')
 
     def transform(self, results: dict) -> dict:
         packed = super().transform(results)
         if 'img_labels' in results:
             labels = np.asarray(results['img_labels'], dtype=np.float32)
             packed['data_samples'].gt_img_labels = torch.from_numpy(labels)
-        if 'gt_context' in results:
-            context = torch.from_numpy(results['gt_context'].astype(np.int64))
-            packed['data_samples'].gt_context = PixelData(data=context[None])
+        for key in self.map_keys:
+            if key in results:
+                data = torch.from_numpy(results[key].astype(np.int64))
+                packed['data_samples'].set_data(
+                    {key: PixelData(data=data[None])})
         return packed

@@ -57,6 +57,8 @@ def test_context_share():
     result = metric.evaluate(1)
     assert result['seed/context_share'] == pytest.approx(100 / 3)
     assert result['seed/context_share.a'] == pytest.approx(100 / 3)
+    # Pixel 2 is on a context (its own); pixel 3 (id 2) holds no seed.
+    assert result['seed/any_context_share'] == pytest.approx(100 / 3)
 
 
 def test_pseudo_mask_metric_leaves_ignore_out():

@@ -36,9 +36,12 @@ class SeedMetric(RunningSumMetric):
     ground truth, so it measures the CAMs; it never picks the threshold used
     for pseudo-masks.
 
-    When samples carry ``gt_context`` (0 none, k for class k's context),
-    ``context_share`` is the share of a class's seed pixels at ``bg_thr``
-    that lie on its own context: the bias CONTA targets, measured directly.
+    When samples carry ``gt_context`` (0 none, k for class k's context,
+    other ids for contexts tied to no class), ``context_share`` is the share
+    of a class's seed pixels at ``bg_thr`` that lie on its own context: the
+    bias CONTA targets, measured directly; ``any_context_share`` is the share
+    of all foreground seed pixels on any context region, comparable between
+    a confounded set and its control.
 
     Samples (dicts or data samples) carry ``cams`` (K_img, H, W),
     ``cam_keys`` (K_img,), ``gt_sem_seg`` and optionally ``gt_context``.
@@ -76,6 +79,7 @@ class SeedMetric(RunningSumMetric):
             areas=np.zeros((t, 3, c), np.int64),
             context_hits=np.zeros(c, np.int64),
             seed_pixels=np.zeros(c, np.int64),
+            any_context_hits=np.zeros(1, np.int64),
             has_context=np.zeros(1, np.int64))
 
     def process(self, data_batch, data_samples: Sequence) -> None:
@@ -108,6 +112,8 @@ class SeedMetric(RunningSumMetric):
                     seed_pixels=np.bincount(
                         seed[seed > 0],
                         minlength=self.num_classes)[:self.num_classes],
+                    any_context_hits=np.array(
+                        [((seed > 0) & (context > 0)).sum()]),
                     has_context=np.ones(1, np.int64))
             self.accumulate(**sums)
 
@@ -132,6 +138,8 @@ class SeedMetric(RunningSumMetric):
             hits, pixels = total['context_hits'], total['seed_pixels']
             metrics['context_share'] = float(
                 100 * hits[1:].sum() / max(pixels[1:].sum(), 1))
+            metrics['any_context_share'] = float(
+                100 * total['any_context_hits'][0] / max(pixels[1:].sum(), 1))
             for k in range(1, self.num_classes):
                 if pixels[k]:
                     metrics[f'context_share.{classes[k]}'] = float(

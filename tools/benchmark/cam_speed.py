@@ -12,7 +12,6 @@ Prints one JSON line::
         [--size 320] [--device cpu]
 """
 import argparse
-import copy
 import json
 import math
 import os.path as osp
@@ -27,7 +26,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import Tensor, nn
 
-from mmconta.engine import multi_scale_cams
+from mmconta.engine import multi_scale_cams, prepare_cam_model
 from mmconta.registry import MODELS
 
 DEFAULT_CONFIG = osp.join(
@@ -139,7 +138,7 @@ def main() -> None:
         images = model.data_preprocessor(
             dict(inputs=list(raw), data_samples=None), False)['inputs']
 
-    fast = copy.deepcopy(model).to(memory_format=torch.channels_last)
+    fast = prepare_cam_model(model)
 
     def run_reference(first: int, last: int):
         with torch.no_grad():

@@ -1,4 +1,6 @@
 """Multi-scale CAM generation as a test loop (IRN's ``step/make_cam.py``)."""
+import copy
+import logging
 import math
 import os
 import os.path as osp
@@ -17,6 +19,7 @@ from mmengine.runner import BaseLoop
 from mmengine.utils import ProgressBar
 from PIL import Image
 from torch import Tensor, nn
+from torch.fx.experimental.optimization import fuse
 from torch.utils.data import DataLoader
 
 from mmconta.registry import LOOPS
@@ -116,6 +119,30 @@ def multi_scale_cams(model: nn.Module,
                 None if cam is None else _max_normalise(cam[index, rows])
                 for cam in (strided, full)))
     return outputs
+
+
+def prepare_cam_model(model: nn.Module,
+                      channels_last: bool = True,
+                      fuse_conv_bn: bool = True) -> nn.Module:
+    """An inference copy of a CAM model, made faster without changing it.
+
+    The copy is in eval mode; with ``fuse_conv_bn`` the backbone's
+    convolutions absorb their eval-mode batch norms (``torch.fx`` fusion:
+    the same function up to float rounding, about 1e-6 relative here), and
+    with ``channels_last`` its weights use the layout oneDNN and cuDNN
+    convolve fastest. A backbone that ``torch.fx`` cannot trace stays
+    unfused, with a warning. The runner's model is left untouched.
+    """
+    model = copy.deepcopy(model).eval()
+    if fuse_conv_bn:
+        try:
+            model.backbone = fuse(model.backbone)
+        except Exception as e:  # not every backbone is fx-traceable
+            print_log(f'conv-BN fusion skipped ({type(e).__name__}: {e})',
+                      logger='current', level=logging.WARNING)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    return model
 
 
 def _max_normalise(cam: Tensor) -> Tensor:
@@ -232,6 +259,9 @@ class CAMGenerationLoop(BaseLoop):
         channels_last (bool): Run the model in channels-last memory format
             (faster convolutions on CPUs and recent GPUs; same results up to
             float rounding). Defaults to True.
+        fuse_conv_bn (bool): Fold the backbone's batch norms into its
+            convolutions for inference (:func:`prepare_cam_model`).
+            Defaults to True.
     """
 
     def __init__(self,
@@ -246,7 +276,8 @@ class CAMGenerationLoop(BaseLoop):
                  output_stride: int = 16,
                  pseudo_mask: Optional[dict] = None,
                  num_vis: int = 8,
-                 channels_last: bool = True) -> None:
+                 channels_last: bool = True,
+                 fuse_conv_bn: bool = True) -> None:
         super().__init__(runner, dataloader)
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -270,6 +301,7 @@ class CAMGenerationLoop(BaseLoop):
         self.pseudo_mask = self._check_pseudo_mask(pseudo_mask)
         self.num_vis = num_vis
         self.channels_last = channels_last
+        self.fuse_conv_bn = fuse_conv_bn
         # Filled by ``run``, summed over processes: files written this run
         # and files that already existed.
         self.num_written = 0
@@ -306,10 +338,9 @@ class CAMGenerationLoop(BaseLoop):
         self.runner.call_hook('before_test')
         self.runner.call_hook('before_test_epoch')
         model = self.runner.model
-        model = model.module if is_model_wrapper(model) else model
-        model.eval()
-        if self.channels_last:
-            model.to(memory_format=torch.channels_last)
+        model = prepare_cam_model(
+            model.module if is_model_wrapper(model) else model,
+            self.channels_last, self.fuse_conv_bn)
         self._prepare_dirs()
 
         batches = group_batches(

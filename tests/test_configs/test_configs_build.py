@@ -25,6 +25,12 @@ def build_model(path):
 def test_config_builds(path):
     cfg, model = build_model(path)
     assert cfg.default_scope == 'mmconta'
+    assert cfg.custom_imports.imports == ['mmconta']
+    assert cfg.test_cfg.type == 'CAMGenerationLoop'
+    assert cfg.test_cfg.pseudo_mask.bg_thr == cfg.test_evaluator[0].bg_thr
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.head.lr_mult == 10
+    # Inherited through 'mmseg::' without _scope_='mmseg' left behind.
+    assert '_scope_' not in cfg.visualizer
     classes = model.head.num_classes
     assert classes == {'voc': 20, 'coco': 80, 'shapes': 6}[
         Path(path).stem.split('_')[-1]]

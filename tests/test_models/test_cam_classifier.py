@@ -48,6 +48,18 @@ def test_modes_and_cam(backbone, channels):
     torch.testing.assert_close(cams.mean((2, 3)), model(inputs))
     with pytest.raises(ValueError, match="mode must be"):
         model(inputs, mode='cams')
+    with pytest.raises(ValueError, match='data_samples'):
+        model(inputs, mode='loss')
+    # The runner's predict always passes samples; a bare call makes them.
+    assert len(model(inputs, mode='predict')) == 2
+
+
+def test_feature_index_picks_the_backbone_output():
+    backbone = dict(TINY_RESNET, out_indices=(2, 3))
+    model = build(dict(backbone, frozen_stages=-1), 32)
+    model.feature_index = 0
+    inputs, _ = batch()
+    assert model.cam(inputs).shape == (2, 3, 2, 2)  # stage 3, stride 16
 
 
 def test_sgd_lowers_the_loss_and_frozen_stages_stay():
@@ -66,4 +78,7 @@ def test_sgd_lowers_the_loss_and_frozen_stages_stay():
         losses.append(loss.item())
     assert losses[-1] < losses[0]
     assert not model.backbone.layer1[0].conv1.weight.requires_grad
+    assert model.backbone.conv1.weight.grad is None
+    assert model.backbone.layer1[0].conv1.weight.grad is None
+    assert model.backbone.layer2[0].conv1.weight.grad is not None
     torch.testing.assert_close(model.backbone.layer1[0].conv1.weight, frozen)

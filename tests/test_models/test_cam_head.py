@@ -46,6 +46,28 @@ def test_predict_sets_sigmoid_scores():
         torch.sigmoid(head(feat)))
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match='num_classes'):
-        CAMHead(in_channels=4, num_classes=0)
+def test_cam_uses_only_the_image_feature_weights():
+    # A subclass that appends a channel (CONTA) keeps CAMs of the image part.
+    class ExtraChannelHead(CAMHead):
+
+        def classifier_channels(self):
+            return self.in_channels + 1
+
+        def classifier_input(self, feat, data_samples=None):
+            return torch.cat([feat, torch.ones_like(feat[:, :1])], dim=1)
+
+    head = ExtraChannelHead(in_channels=4, num_classes=3)
+    feat = torch.randn(2, 4, 23, 23)
+    assert head.classifier.weight.shape == (3, 5, 1, 1)
+    torch.testing.assert_close(
+        head.cam(feat).mean((2, 3)),
+        head(feat) - head.classifier.weight[:, 4, 0, 0])
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(in_channels=4, num_classes=0), 'num_classes'),
+    (dict(in_channels=0, num_classes=3), 'in_channels'),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CAMHead(**kwargs)

@@ -1,5 +1,6 @@
 # MS-COCO 2014 (80 classes) for the CAM classifier, in the layout of IRN's
-# COCO ports, with VOC's augmentation; seeds are scored on the train split.
+# COCO ports (masks as PNG ids 0-80), with VOC's pipelines; seeds are
+# scored on the train split.
 _base_ = './voc12aug_cls.py'
 dataset_type = 'COCOWSSSDataset'
 data_root = 'data/coco2014'

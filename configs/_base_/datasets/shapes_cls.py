@@ -17,7 +17,8 @@ train_pipeline = [
     dict(type='PackWSSSInputs'),
 ]
 val_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]
-# CAM generation: every train image at its own size, with its ground truth
+# CAM generation (batch_size=1: CAMGenerationLoop makes its own batches):
+# every train image at its own size, with its ground truth
 # and context map for the seed metrics (never used for training).
 cam_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -62,4 +63,3 @@ test_dataloader = dict(
             context_path='ContextMaps'),
         pipeline=cam_pipeline))
 val_evaluator = dict(type='MultiLabelMAP')
-test_evaluator = [dict(type='SeedMetric'), dict(type='PseudoMaskMetric')]

@@ -16,9 +16,14 @@ param_scheduler = [
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=5, val_interval=1)
 val_cfg = dict(type='ValLoop')
-# IRN's make_cam.py: scales 1, 0.5, 1.5, 2 with flips; seeds at 0.15.
+# IRN's make_cam.py and eval_cam.py: scales 1, 0.5, 1.5, 2 with flips,
+# seeds and pseudo-masks at cam_eval_thres 0.15.
 test_cfg = dict(
     type='CAMGenerationLoop',
     scales=(1.0, 0.5, 1.5, 2.0),
     flip=True,
     pseudo_mask=dict(bg_thr=0.15))
+test_evaluator = [
+    dict(type='SeedMetric', bg_thr=0.15),
+    dict(type='PseudoMaskMetric')
+]

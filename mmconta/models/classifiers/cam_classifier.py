@@ -2,6 +2,7 @@
 from typing import List, Optional, Union
 
 from mmengine.model import BaseModel
+from mmseg.structures import SegDataSample
 from torch import Tensor
 
 from mmconta.registry import MODELS
@@ -11,14 +12,16 @@ from mmconta.registry import MODELS
 class CAMClassifier(BaseModel):
     """Backbone + :class:`CAMHead`: the CAM network of WSSS (IRN step 1).
 
-    The backbone is any registered one: mmseg's (``ResNetV1c``,
-    ``MixVisionTransformer``, ...) or mmpretrain's by scope
-    (``type='mmpretrain.ResNet'``). IRN's options live in its config:
-    output stride 16 (``strides=(1, 2, 2, 1)``), frozen BN
-    (``norm_eval=True``), frozen stem and first stage (``frozen_stages``).
+    `IRN <https://arxiv.org/abs/1904.05044>`_'s classifier, any backbone:
+    mmseg's (``ResNet``, ``ResNetV1c``, ``MixVisionTransformer``, ...) or
+    another package's by scope (``type='mmpretrain.ResNet'``). IRN's options
+    live in the backbone config: output stride 16 (``strides=(1, 2, 2, 1)``,
+    ``dilations=(1, 1, 1, 1)``), frozen BN (``norm_eval=True``), frozen stem
+    and first stages (``frozen_stages``).
 
     Args:
-        backbone (dict): Backbone config; it returns a tuple of maps.
+        backbone (dict): Backbone config; the backbone returns a tuple of
+            feature maps.
         head (dict): Head config, e.g. ``dict(type='CAMHead', ...)``.
         data_preprocessor (dict, optional): e.g. mmseg's
             ``SegDataPreProcessor``. Defaults to None.
@@ -40,22 +43,56 @@ class CAMClassifier(BaseModel):
         self.feature_index = feature_index
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
+        """The backbone output at ``feature_index``.
+
+        Args:
+            inputs (Tensor): Normalised images (N, 3, H, W).
+
+        Returns:
+            Tensor: Features (N, C, h, w).
+        """
         return self.backbone(inputs)[self.feature_index]
 
     def forward(self,
                 inputs: Tensor,
-                data_samples: Optional[List] = None,
+                data_samples: Optional[List[SegDataSample]] = None,
                 mode: str = 'tensor') -> Union[dict, List, Tensor]:
+        """Losses, predictions or logits, as mmengine's runner asks.
+
+        Args:
+            inputs (Tensor): Normalised images (N, 3, H, W).
+            data_samples (list[SegDataSample], optional): Needed for
+                ``'loss'`` (``gt_img_labels``); ``'predict'`` makes empty
+                ones when absent. Defaults to None.
+            mode (str): ``'loss'`` (dict with ``loss_cls``), ``'predict'``
+                (samples with ``pred_img_scores``) or ``'tensor'`` (logits
+                (N, K)). Defaults to 'tensor'.
+
+        Returns:
+            dict | list | Tensor: As ``mode`` says.
+        """
+        if mode not in ('loss', 'predict', 'tensor'):
+            raise ValueError("mode must be 'loss', 'predict' or 'tensor', "
+                             f'got {mode!r}')
+        if mode == 'loss' and data_samples is None:
+            raise ValueError("mode='loss' needs data_samples with "
+                             'gt_img_labels, got None')
         feat = self.extract_feat(inputs)
         if mode == 'loss':
             return self.head.loss(feat, data_samples)
         if mode == 'predict':
+            if data_samples is None:
+                data_samples = [SegDataSample() for _ in range(len(inputs))]
             return self.head.predict(feat, data_samples)
-        if mode == 'tensor':
-            return self.head(feat, data_samples)
-        raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got "
-                         f'{mode!r}')
+        return self.head(feat, data_samples)
 
     def cam(self, inputs: Tensor) -> Tensor:
-        """Class activation maps (N, K, h, w) of normalised images."""
+        """Class activation maps, before ReLU.
+
+        Args:
+            inputs (Tensor): Normalised images (N, 3, H, W).
+
+        Returns:
+            Tensor: (N, K, h, w) at the backbone's output stride.
+        """
         return self.head.cam(self.extract_feat(inputs))

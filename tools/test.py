@@ -6,16 +6,15 @@ Arguments follow mmseg's ``tools/test.py``; ``--data-root`` is ours.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train import load_config  # noqa: E402
+from train import (add_common_args, load_config,  # noqa: E402
+                   parse_with_rank)
 
 from mmconta.registry import RUNNERS  # noqa: E402
 from mmconta.utils import prepare_distributed, register_all_modules  # noqa
@@ -25,19 +24,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test an mmconta config')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where logs and outputs go')
-    parser.add_argument(
-        '--data-root', help='point every dataset of the config at this root')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, xxx=yyy format')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_args(parser)
+    return parse_with_rank(parser)
 
 
 def main() -> None:

@@ -15,15 +15,9 @@ from mmconta.utils import (prepare_distributed, register_all_modules,
                            set_data_root)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train an mmconta config')
-    parser.add_argument('config', help='config file path')
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Arguments tools/train.py and tools/test.py share."""
     parser.add_argument('--work-dir', help='where logs and outputs go')
-    parser.add_argument(
-        '--resume', action='store_true',
-        help='resume from the latest checkpoint in the work dir')
-    parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
         '--data-root', help='point every dataset of the config at this root')
     parser.add_argument(
@@ -34,9 +28,25 @@ def parse_args() -> argparse.Namespace:
         default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_with_rank(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse, and export --local-rank as LOCAL_RANK for mmengine."""
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train an mmconta config')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        '--resume', action='store_true',
+        help='resume from the latest checkpoint in the work dir')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    add_common_args(parser)
+    return parse_with_rank(parser)
 
 
 def load_config(args: argparse.Namespace) -> Config:

@@ -1,9 +1,9 @@
-"""SeedMetric, PseudoMaskMetric and MultiLabelMAP on hand-built cases."""
+"""SeedMetric and PseudoMaskMetric on hand-built cases."""
 import numpy as np
 import pytest
 import torch
 
-from mmconta.evaluation import MultiLabelMAP, PseudoMaskMetric, SeedMetric
+from mmconta.evaluation import PseudoMaskMetric, SeedMetric
 
 META = dict(classes=('background', 'a', 'b'))
 
@@ -76,16 +76,3 @@ def test_a_rank_without_images_contributes_zeros():
     metric = make(PseudoMaskMetric)
     assert metric.evaluate(1)['mask/ignore_ratio'] == 0
 
-
-def test_multi_label_map():
-    metric = make(MultiLabelMAP)
-    scores = [[0.9, 0.2], [0.8, 0.7], [0.1, 0.6]]
-    labels = [[1, 0], [0, 1], [1, 1]]
-    metric.process(None, [
-        dict(pred_img_scores=torch.tensor(s), gt_img_labels=torch.tensor(l))
-        for s, l in zip(scores, labels)
-    ])
-    # a: ranks 1 (hit), 2 (miss), 3 (hit) -> (1 + 2/3) / 2; b: ranks 1, 2
-    # both hits (0.7, 0.6) -> 1.
-    expected = 100 * ((1 + 2 / 3) / 2 + 1) / 2
-    assert metric.evaluate(3)['cls/mAP'] == pytest.approx(expected)

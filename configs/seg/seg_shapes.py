@@ -1,0 +1,23 @@
+# The segmentation stage on the synthetic benchmark: a small DeepLab-style
+# model trained on a CAM run's pseudo-masks, scored on val ground truth.
+# Point it at other pseudo-masks with
+#   --cfg-options train_dataloader.dataset.pseudo_dir=DIR
+_base_ = [
+    '../_base_/models/seg_small.py', '../_base_/datasets/shapes_seg.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(data_preprocessor=dict(size=(96, 96)))
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=1e-4,
+        by_epoch=True,
+        convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=5)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

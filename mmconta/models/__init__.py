@@ -1,4 +1,5 @@
 """Models: CAM classifiers, CONTA heads, refinement networks, segmentors."""
+from . import utils  # noqa: F401  (cam seeds and the dense CRF)
 from .classifiers import CAMClassifier
 from .heads import CAMHead, ContextAdjustedCAMHead
 

@@ -42,7 +42,8 @@ def test_modes_and_cam(backbone, channels):
     assert model(inputs, mode='tensor').shape == (2, 3)
     assert set(model(inputs, data_samples, mode='loss')) == {'loss_cls'}
     scores = model(inputs, data_samples, mode='predict')[0].pred_img_scores
-    assert scores.shape == (3, ) and (0 <= scores).all() and (scores <= 1).all()
+    assert scores.shape == (3, )
+    assert (0 <= scores).all() and (scores <= 1).all()
     cams = model.cam(inputs)
     assert cams.shape[:2] == (2, 3)
     torch.testing.assert_close(cams.mean((2, 3)), model(inputs))

@@ -1,147 +1,206 @@
-"""Seed quality of CAMs, with a background-threshold sweep."""
-from typing import Dict, Optional, Sequence
+"""Seed quality of CAMs, with a background-threshold sweep and context bias."""
+import logging
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.logging import print_log
+from prettytable import PrettyTable
 
+from mmconta.models.utils import cam_argmax
 from mmconta.registry import METRICS
-from ..functional import area_stats, iou
+from ..functional import area_iou, mean_iou, sample_field, seed_sweep_areas
 from .running_sum_metric import RunningSumMetric
-
-
-def field(sample, name: str) -> Optional[np.ndarray]:
-    """A data-sample field as numpy, from a dict or a data sample."""
-    value = sample.get(name) if isinstance(sample, dict) else getattr(
-        sample, name, None)
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        value = value['data']
-    elif hasattr(value, 'data') and not isinstance(value, torch.Tensor):
-        value = value.data  # PixelData
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
 
 
 @METRICS.register_module()
 class SeedMetric(RunningSumMetric):
     """mIoU of CAM seeds against ground truth, over a threshold sweep.
 
-    The seed of a pixel is the argmax over a constant background plane at
-    threshold t and the labelled classes' max-normalised CAMs. Reported:
-    ``mIoU`` at the fixed ``bg_thr`` (IRN's protocol) and ``best_mIoU`` with
-    its ``best_thr`` over ``thresholds`` (SEAM's). The sweep reads the
-    ground truth, so it measures the CAMs; it never picks the threshold used
-    for pseudo-masks.
+    A pixel's seed at background threshold t is the argmax over a constant
+    background plane t and the labelled classes' max-normalised CAMs
+    (:func:`~mmconta.models.utils.cam_to_seed`). Reported (×100):
+    ``mIoU`` at the fixed ``bg_thr`` (IRN's protocol, ``cam_eval_thres``)
+    and ``best_mIoU`` at ``best_thr`` over the sweep (SEAM's protocol). The
+    sweep reads the ground truth, so it describes the CAMs; it must never
+    pick the threshold used for pseudo-masks.
 
-    When samples carry ``gt_context`` (0 none, k for class k's context,
-    other ids for contexts tied to no class), ``context_share`` is the share
-    of a class's seed pixels at ``bg_thr`` that lie on its own context: the
-    bias CONTA targets, measured directly; ``any_context_share`` is the share
-    of all foreground seed pixels on any context region, comparable between
-    a confounded set and its control.
+    **Context bias.** When samples carry ``context_key`` (an (H, W) map:
+    0 none, k = class k's context, K + 1 neutral, as the synthetic generator
+    writes ``ContextMaps/<id>.png``), ``context_share`` is the percentage of
+    the foreground seed pixels (at ``bg_thr``, over all images with a map)
+    that lie on their own class's context and outside that class's object:
+    the bias CONTA targets, measured directly. ``context_share.<class>`` is
+    the same per class (classes with seed pixels only), and
+    ``any_context_share`` counts seed pixels on any context region, neutral
+    ones included, so that a confounded set compares with its control.
 
-    Samples (dicts or data samples) carry ``cams`` (K_img, H, W),
-    ``cam_keys`` (K_img,), ``gt_sem_seg`` and optionally ``gt_context``.
+    Samples (dicts, as the evaluator passes model outputs, or data samples)
+    carry ``cams`` (K_img, H, W) full-resolution CAMs, ``cam_keys``
+    (K_img,), ``gt_sem_seg`` (``{'data': (1, H, W)}`` or a ``PixelData``)
+    and optionally the context map. ``results`` hold one running sum per
+    rank: T x 3 x C int64 areas plus 3 x C context counts, whatever the
+    number of images (see :class:`RunningSumMetric` for the sampler).
 
     Args:
-        thresholds (Sequence[float]): The sweep. Defaults to 0.05..0.95.
-        bg_thr (float): The fixed threshold. Defaults to 0.15 (IRN's
-            ``cam_eval_thres``).
-        ignore_index (int): Ignored label. Defaults to 255.
-        prefix (str): Metric prefix. Defaults to 'seed'.
-        collect_device (str): Defaults to 'cpu'.
+        thresholds (Sequence[float]): The sweep; ``bg_thr`` is added to it.
+            Defaults to 0.05, 0.10, ..., 0.95.
+        bg_thr (float): The fixed background threshold. Defaults to 0.15
+            (IRN's ``cam_eval_thres``).
+        ignore_index (int): Label id left out. Defaults to 255.
+        context_key (str, optional): Sample field of the context map; None
+            never reads one. Defaults to 'gt_context'.
+        prefix (str, optional): Metric name prefix. Defaults to 'seed'.
+        collect_device (str): Where ranks gather results. Defaults to 'cpu'.
     """
     default_prefix = 'seed'
 
     def __init__(self,
                  thresholds: Sequence[float] = tuple(
-                     np.round(np.arange(0.05, 0.951, 0.05), 2)),
+                     np.round(np.arange(0.05, 0.96, 0.05), 2).tolist()),
                  bg_thr: float = 0.15,
                  ignore_index: int = 255,
+                 context_key: Optional[str] = 'gt_context',
                  prefix: Optional[str] = None,
                  collect_device: str = 'cpu') -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.thresholds = np.asarray(
-            sorted(set(float(t) for t in thresholds) | {float(bg_thr)}))
-        self.bg_thr = float(bg_thr)
+        values = [float(t) for t in thresholds] + [float(bg_thr)]
+        if not np.isfinite(values).all():
+            raise ValueError(f'SeedMetric: thresholds and bg_thr must be '
+                             f'finite, got {list(thresholds)} and {bg_thr}')
+        # Rounded so that 0.15 from a config and from np.arange coincide.
+        self.thresholds = tuple(sorted({round(t, 6) for t in values}))
+        self.bg_thr = round(float(bg_thr), 6)
         self.ignore_index = ignore_index
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.dataset_meta['classes'])
+        self.context_key = context_key
 
     def zero_state(self) -> Dict[str, np.ndarray]:
-        t, c = len(self.thresholds), self.num_classes
+        """Zero sums: ``areas`` (T, 3, C) and the context counts."""
+        num_thr, c = len(self.thresholds), self.num_classes
         return dict(
-            areas=np.zeros((t, 3, c), np.int64),
-            context_hits=np.zeros(c, np.int64),
+            areas=np.zeros((num_thr, 3, c), np.int64),
+            # Per class over images with a context map: seed pixels, those
+            # on the class's own context, and those on any context.
             seed_pixels=np.zeros(c, np.int64),
-            any_context_hits=np.zeros(1, np.int64),
-            has_context=np.zeros(1, np.int64))
+            own_context=np.zeros(c, np.int64),
+            any_context=np.zeros(c, np.int64),
+            context_images=np.zeros(1, np.int64))
 
-    def process(self, data_batch, data_samples: Sequence) -> None:
+    def process(self, data_batch: Optional[dict],
+                data_samples: Sequence[dict]) -> None:
+        """Add each sample's areas (and context counts) to the running sum.
+
+        Args:
+            data_batch (dict, optional): The batch (unused).
+            data_samples (Sequence[dict | SegDataSample]): Samples with
+                ``cams``, ``cam_keys``, ``gt_sem_seg`` and optionally the
+                context map.
+        """
+        num_classes = self.num_classes
         for sample in data_samples:
-            cams = field(sample, 'cams').astype(np.float32)
-            keys = field(sample, 'cam_keys').astype(np.int64)
-            label = field(sample, 'gt_sem_seg').reshape(cams.shape[1:])
-            ids = np.concatenate([[0], keys + 1])
-            if len(keys):
-                best = ids[cams.argmax(0) + 1]
-                peak = cams.max(0)
-            else:
-                best = np.zeros(label.shape, np.int64)
-                peak = np.zeros(label.shape, np.float32)
-            areas = np.stack([
-                np.stack(
-                    area_stats(
-                        np.where(peak > t, best, 0), label, self.num_classes,
-                        self.ignore_index)) for t in self.thresholds
-            ])
-            sums = dict(areas=areas)
-            context = field(sample, 'gt_context')
+            fields = {
+                name: sample_field(sample, name)
+                for name in ('cams', 'cam_keys', 'gt_sem_seg')
+            }
+            missing = [name for name, value in fields.items() if value is None]
+            if missing:
+                raise ValueError(f'SeedMetric: sample lacks {missing}; it has '
+                                 f'{list(sample.keys())}')
+            peak, best = cam_argmax(fields['cams'], fields['cam_keys'])
+            label = self._plane(fields['gt_sem_seg'], peak.shape,
+                                'gt_sem_seg', sample)
+            sums = dict(areas=seed_sweep_areas(peak, best, label,
+                                               self.thresholds, num_classes,
+                                               self.ignore_index).numpy())
+            context = sample_field(sample, self.context_key) \
+                if self.context_key else None
             if context is not None:
-                seed = np.where(peak > self.bg_thr, best, 0).reshape(-1)
-                context = context.reshape(-1)
+                context = self._plane(context, peak.shape, self.context_key,
+                                      sample)
+                # The seed at bg_thr, compared as cam_to_seed compares.
+                seed = np.where(peak > peak.dtype.type(self.bg_thr), best, 0)
+                fg = seed > 0
+                outside = fg & (label != seed)
                 sums.update(
-                    context_hits=np.bincount(
-                        seed[(seed > 0) & (context == seed)],
-                        minlength=self.num_classes)[:self.num_classes],
-                    seed_pixels=np.bincount(
-                        seed[seed > 0],
-                        minlength=self.num_classes)[:self.num_classes],
-                    any_context_hits=np.array(
-                        [((seed > 0) & (context > 0)).sum()]),
-                    has_context=np.ones(1, np.int64))
+                    seed_pixels=np.bincount(seed[fg], minlength=num_classes),
+                    own_context=np.bincount(
+                        seed[outside & (context == seed)],
+                        minlength=num_classes),
+                    any_context=np.bincount(
+                        seed[outside & (context > 0)],
+                        minlength=num_classes),
+                    context_images=np.ones(1, np.int64))
             self.accumulate(**sums)
 
-    def compute_metrics(self, results: list) -> Dict[str, float]:
+    @staticmethod
+    def _plane(value: np.ndarray, shape: tuple, name: str,
+               sample) -> np.ndarray:
+        """An (H, W) map from (H, W) or (1, H, W), checked against the CAMs."""
+        if value.shape[-2:] != shape or value.size != np.prod(shape):
+            raise ValueError(
+                f'SeedMetric: {name} of shape {value.shape} does not match '
+                f'CAMs of size {shape} (image {sample.get("img_id")}); CAMs '
+                'must be full resolution')
+        return value.reshape(shape)
+
+    def compute_metrics(self, results: List[Dict[str, np.ndarray]]
+                        ) -> Dict[str, float]:
+        """Sum the ranks' areas; mIoU at ``bg_thr``, best of the sweep.
+
+        Args:
+            results (list[dict]): One running sum per rank.
+
+        Returns:
+            dict[str, float]: ``mIoU``, ``best_mIoU``, ``best_thr`` and, with
+            context maps, ``context_share``, ``any_context_share`` and
+            ``context_share.<class>``, as plain floats (percentages but
+            ``best_thr``).
+        """
         total = self.total(results)
-        ious = np.stack([iou(*areas) for areas in total['areas']])
-        mious = np.nanmean(ious, axis=1) * 100
-        fixed = int(np.flatnonzero(self.thresholds == self.bg_thr)[0])
-        best = int(np.nanargmax(mious))
         classes = self.dataset_meta['classes']
-        print_log(
-            'seed mIoU by background threshold:\n' + '\n'.join(
-                f'  {t:.2f}  {m:6.2f}' for t, m in zip(self.thresholds, mious))
-            + f'\nper-class IoU at {self.bg_thr:.2f}: ' + ', '.join(
-                f'{n} {v * 100:.1f}' for n, v in zip(classes, ious[fixed])),
-            logger='current')
+        mious = mean_iou(total['areas'])
+        fixed = self.thresholds.index(self.bg_thr)
+        if np.isnan(mious).all():
+            print_log('SeedMetric: no labelled pixel was evaluated; mIoU is '
+                      'NaN', logger='current', level=logging.WARNING)
+            return dict(mIoU=float('nan'), best_mIoU=float('nan'),
+                        best_thr=float('nan'))
+        best = int(np.nanargmax(mious))  # ties: the lowest threshold
         metrics = dict(
             mIoU=float(mious[fixed]),
             best_mIoU=float(mious[best]),
             best_thr=float(self.thresholds[best]))
-        if total['has_context'][0]:
-            hits, pixels = total['context_hits'], total['seed_pixels']
+
+        sweep = PrettyTable(field_names=['bg_thr', 'mIoU', ''])
+        for i, (thr, miou) in enumerate(zip(self.thresholds, mious)):
+            note = ' '.join(
+                word for word, at in (('fixed', fixed), ('best', best))
+                if i == at)
+            sweep.add_row([f'{thr:.2f}', f'{miou:.2f}', note])
+        shown = sorted({fixed, best})
+        names = ['Class'] + [f'IoU@{self.thresholds[i]:.2f}' for i in shown]
+        columns = [list(classes)] + [[f'{v:.2f}' for v in row]
+                                     for row in area_iou(
+                                         total['areas'][shown]) * 100]
+        if total['context_images'][0]:
+            pixels = total['seed_pixels']
+            share = 100 * total['own_context'] / np.maximum(pixels, 1)
+            fg_pixels = max(int(pixels[1:].sum()), 1)
             metrics['context_share'] = float(
-                100 * hits[1:].sum() / max(pixels[1:].sum(), 1))
+                100 * total['own_context'][1:].sum() / fg_pixels)
             metrics['any_context_share'] = float(
-                100 * total['any_context_hits'][0] / max(pixels[1:].sum(), 1))
-            for k in range(1, self.num_classes):
-                if pixels[k]:
-                    metrics[f'context_share.{classes[k]}'] = float(
-                        100 * hits[k] / pixels[k])
+                100 * total['any_context'][1:].sum() / fg_pixels)
+            metrics.update({
+                f'context_share.{classes[k]}': float(share[k])
+                for k in range(1, len(classes)) if pixels[k]
+            })
+            names.append('context share')
+            columns.append(
+                [f'{s:.2f}' if p else '-' for s, p in zip(share, pixels)])
+        per_class = PrettyTable(field_names=names)
+        for row in zip(*columns):
+            per_class.add_row(list(row))
+        print_log(
+            'seed mIoU by background threshold:\n' + sweep.get_string() +
+            '\nper-class seed IoU:\n' + per_class.get_string(),
+            logger='current')
         return metrics

@@ -41,9 +41,11 @@ class CAMHead(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if in_channels < 1:
-            raise ValueError(f'in_channels must be positive, got {in_channels}')
+            raise ValueError(f'CAMHead: in_channels must be >= 1, got '
+                             f'{in_channels}')
         if num_classes < 1:
-            raise ValueError(f'num_classes must be positive, got {num_classes}')
+            raise ValueError(f'CAMHead: num_classes must be >= 1, got '
+                             f'{num_classes}')
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.loss_weight = loss_weight

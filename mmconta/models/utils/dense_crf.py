@@ -1,4 +1,9 @@
-"""Dense CRF over label maps (Krähenbühl and Koltun, 2011)."""
+"""Dense CRF refinement of label maps.
+
+Krähenbühl and Koltun, "Efficient Inference in Fully Connected CRFs with
+Gaussian Edge Potentials", NeurIPS 2011 (https://arxiv.org/abs/1210.5644),
+through ``pydensecrf`` (installed as ``pydensecrf2``).
+"""
 import numpy as np
 
 
@@ -12,34 +17,75 @@ def dense_crf_labels(image: np.ndarray,
                      bilateral_sxy: float = 50,
                      bilateral_srgb: float = 5,
                      bilateral_compat: float = 10) -> np.ndarray:
-    """Refine a label map with a dense CRF; defaults are IRN's.
+    """Refine a label map with a dense CRF.
 
-    IRN ``misc/imutils.py::crf_inference_label``: unary from the labels with
-    confidence ``gt_prob``, Gaussian (sxy 3, compat 3) and bilateral (sxy 50,
-    srgb 5, compat 10) pairwise terms, 10 iterations.
+    The defaults are IRN's ``misc/imutils.py::crf_inference_label``
+    (jiwoon-ahn/irn), which makes its relation labels: unary from the labels,
+    each pixel's label taken as right with probability ``gt_prob`` = 0.7
+    (``unary_from_labels(..., zero_unsure=False)``), a Gaussian term (sxy 3,
+    compat 3), a bilateral term (sxy 50, srgb 5, compat 10), 10 mean-field
+    iterations.
 
     Args:
-        image (np.ndarray): (H, W, 3) uint8 RGB.
-        labels (np.ndarray): (H, W) ints in [0, n_labels).
-        n_labels (int): Number of labels.
+        image (np.ndarray): (H, W, 3) uint8 RGB image.
+        labels (np.ndarray): (H, W) integer label map, values in
+            [0, n_labels).
+        n_labels (int): Number of labels, at least 2 (a label may be absent
+            from the map).
+        t (int): Mean-field iterations. Defaults to 10.
+        gt_prob (float): Confidence of a given label, in (0, 1).
+            Defaults to 0.7.
+        gaussian_sxy (float): Gaussian term's spatial std. Defaults to 3.
+        gaussian_compat (float): Gaussian term's weight. Defaults to 3.
+        bilateral_sxy (float): Bilateral term's spatial std. Defaults to 50.
+        bilateral_srgb (float): Bilateral term's colour std. Defaults to 5.
+        bilateral_compat (float): Bilateral term's weight. Defaults to 10.
 
     Returns:
-        np.ndarray: (H, W) int64 refined labels.
+        np.ndarray: (H, W) int64 refined labels in [0, n_labels).
     """
     try:
         import pydensecrf.densecrf as dcrf
         from pydensecrf.utils import unary_from_labels
     except ImportError as e:
-        raise ImportError('dense CRF needs pydensecrf: pip install '
-                          'pydensecrf2 (builds on Python 3.11)') from e
-    h, w = labels.shape
-    crf = dcrf.DenseCRF2D(w, h, n_labels)
-    crf.setUnaryEnergy(
-        unary_from_labels(labels, n_labels, gt_prob=gt_prob,
-                          zero_unsure=False))
+        raise ImportError(
+            'dense_crf_labels needs pydensecrf: pip install pydensecrf2 (it '
+            'builds on Python 3.11 and imports as pydensecrf; the original '
+            'pydensecrf 1.0rc3 does not build with current Cython)') from e
+
+    image, labels = np.asarray(image), np.asarray(labels)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError('dense_crf_labels: image must be (H, W, 3), got '
+                         f'shape {image.shape}')
+    if labels.ndim != 2 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError('dense_crf_labels: labels must be an (H, W) integer '
+                         f'map, got shape {labels.shape} dtype {labels.dtype}')
+    if image.shape[:2] != labels.shape:
+        raise ValueError(f'dense_crf_labels: image {image.shape[:2]} and '
+                         f'labels {labels.shape} differ in size')
+    # unary_from_labels divides by n_labels - 1.
+    if n_labels < 2:
+        raise ValueError('dense_crf_labels: needs at least 2 labels, got '
+                         f'n_labels={n_labels}')
+    if labels.size and (labels.min() < 0 or labels.max() >= n_labels):
+        raise ValueError(
+            f'dense_crf_labels: labels must lie in [0, {n_labels}), got '
+            f'[{labels.min()}, {labels.max()}]')
+    if not 0 < gt_prob < 1:
+        raise ValueError('dense_crf_labels: gt_prob must be in (0, 1), got '
+                         f'{gt_prob}')
+
+    height, width = labels.shape
+    unary = unary_from_labels(labels, n_labels, gt_prob=gt_prob,
+                              zero_unsure=False)
+    # pydensecrf takes writable C-contiguous buffers only; an image read
+    # with np.asarray(PIL.Image) is read-only (IRN copies it too).
+    rgb = np.array(image, dtype=np.uint8, order='C', copy=True)
+    crf = dcrf.DenseCRF2D(width, height, n_labels)
+    crf.setUnaryEnergy(np.ascontiguousarray(unary))
     crf.addPairwiseGaussian(sxy=gaussian_sxy, compat=gaussian_compat)
     crf.addPairwiseBilateral(
-        sxy=bilateral_sxy, srgb=bilateral_srgb,
-        rgbim=np.ascontiguousarray(image), compat=bilateral_compat)
-    q = crf.inference(t)
-    return np.argmax(np.array(q).reshape(n_labels, h, w), axis=0)
+        sxy=bilateral_sxy, srgb=bilateral_srgb, rgbim=rgb,
+        compat=bilateral_compat)
+    q = np.asarray(crf.inference(t)).reshape(n_labels, height, width)
+    return q.argmax(0).astype(np.int64)

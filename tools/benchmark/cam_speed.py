@@ -5,8 +5,9 @@ runs IRN's ``step/make_cam.py`` logic one image, one scale and one flip per
 forward (contiguous memory, every class upsampled, then the labelled ones
 selected); mmconta's path is :func:`mmconta.engine.multi_scale_cams` on
 batches of ``--batch-size`` images with the model prepared as
-``CAMGenerationLoop`` prepares it. One warm-up image per path is not timed.
-Prints one JSON line::
+``CAMGenerationLoop`` prepares it (:func:`mmconta.engine.prepare_cam_model`).
+Each path first warms up untimed on its own shapes; then the two alternate
+over chunks of ``--batch-size`` images. Prints one JSON line::
 
     python tools/benchmark/cam_speed.py [--config CFG] [--images 8]
         [--size 320] [--device cpu]
@@ -17,6 +18,7 @@ import math
 import os.path as osp
 import sys
 import time
+from functools import partial
 from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
@@ -46,6 +48,10 @@ def parse_args() -> argparse.Namespace:
                         help='image height and width')
     parser.add_argument('--batch-size', type=int, default=4,
                         help="mmconta's images per forward")
+    parser.add_argument(
+        '--max-forward-pixels', type=int, default=2 * 320 * 320,
+        help="mmconta's max_forward_pixels, 0 for no limit (default: the "
+        "loop's, 2*320*320)")
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
@@ -70,9 +76,9 @@ def build_model(config: str) -> Tuple[nn.Module, str]:
     cfg = Config.fromfile(config)
     model_cfg = cfg.model.to_dict()
     drop_pretrained(model_cfg)
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    return model, config
+    # Modules' default random init: init_weights would zero every residual
+    # branch's last BN (zero_init_residual), a degenerate network.
+    return MODELS.build(model_cfg), config
 
 
 def reference_cams(model: nn.Module, image: Tensor, keys: Tensor,
@@ -107,6 +113,7 @@ def reference_cams(model: nn.Module, image: Tensor, keys: Tensor,
 
 def timed(fn: Callable[[], List[Tuple[Tensor, Tensor]]],
           device: str) -> Tuple[float, List[Tuple[Tensor, Tensor]]]:
+    """Seconds ``fn`` takes, with the device idle before and after."""
     if device == 'cuda':
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -125,20 +132,24 @@ def main() -> None:
         torch.zeros(1, 3, 32, 32, device=args.device)).shape[1]
 
     rng = np.random.default_rng(args.seed)
+    # The first batch_size images only warm up (oneDNN/cuDNN pick kernels
+    # per shape); the next ``images`` are timed.
+    total = args.batch_size + args.images
     raw = torch.from_numpy(
-        rng.integers(0, 256, (args.images + 1, 3, args.size, args.size),
+        rng.integers(0, 256, (total, 3, args.size, args.size),
                      dtype=np.uint8))
     keys = [
         torch.from_numpy(
             np.sort(rng.choice(num_classes, rng.integers(1, 4),
                                replace=False))).long()
-        for _ in range(args.images + 1)
+        for _ in range(total)
     ]
     with torch.inference_mode():
         images = model.data_preprocessor(
             dict(inputs=list(raw), data_samples=None), False)['inputs']
 
     fast = prepare_cam_model(model)
+    max_pixels = args.max_forward_pixels or None
 
     def run_reference(first: int, last: int):
         with torch.no_grad():
@@ -152,22 +163,33 @@ def main() -> None:
         with torch.inference_mode():
             for start in range(first, last, args.batch_size):
                 stop = min(start + args.batch_size, last)
-                outputs += multi_scale_cams(fast, images[start:stop],
-                                            keys[start:stop], SCALES)
+                outputs += multi_scale_cams(
+                    fast, images[start:stop], keys[start:stop], SCALES,
+                    max_forward_pixels=max_pixels)
         return outputs
 
-    # Image 0 warms both paths up (allocator, kernel choice) untimed.
     run_reference(0, 1)
-    run_mmconta(0, 1)
-    reference_s, expected = timed(
-        lambda: run_reference(1, args.images + 1), args.device)
-    mmconta_s, actual = timed(
-        lambda: run_mmconta(1, args.images + 1), args.device)
+    run_mmconta(0, args.batch_size)
+    # Alternate which path goes first per chunk of images, so that a
+    # machine whose speed drifts (shared cores) favours neither.
+    reference_s = mmconta_s = 0.0
+    expected, actual = [], []
+    for chunk, first in enumerate(range(args.batch_size, total,
+                                        args.batch_size)):
+        last = min(first + args.batch_size, total)
+        runs = [('reference', run_reference), ('mmconta', run_mmconta)]
+        for name, run in runs if chunk % 2 == 0 else runs[::-1]:
+            seconds, outputs = timed(partial(run, first, last), args.device)
+            if name == 'reference':
+                reference_s += seconds
+                expected += outputs
+            else:
+                mmconta_s += seconds
+                actual += outputs
     max_abs_diff = max(
         float((a - e).abs().max()) for pair_a, pair_e in zip(actual, expected)
         for a, e in zip(pair_a, pair_e))
-    print(f'model: {source}; {torch.get_num_threads()} threads',
-          file=sys.stderr)
+    print(f'model: {source}', file=sys.stderr)
     print(
         json.dumps(
             dict(
@@ -178,6 +200,8 @@ def main() -> None:
                 images=args.images,
                 size=args.size,
                 batch_size=args.batch_size,
+                max_forward_pixels=max_pixels,
+                threads=torch.get_num_threads(),
                 device=args.device)))
 
 

@@ -4,13 +4,13 @@ import logging
 import math
 import os
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.dist import all_reduce, barrier, get_dist_info, is_main_process
+from mmengine.dist import (all_gather_object, all_reduce, barrier,
+                           get_dist_info, is_main_process)
 from mmengine.evaluator import Evaluator
 from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
@@ -22,12 +22,11 @@ from torch import Tensor, nn
 from torch.fx.experimental.optimization import fuse
 from torch.utils.data import DataLoader
 
+from mmconta.models.utils import cam_to_pseudo_mask
 from mmconta.registry import LOOPS
-from mmconta.utils import voc_palette
+from mmconta.utils import is_temp_file, voc_palette, write_atomic
+from mmconta.visualization import CAMVisualizer
 
-# Leading dot and a suffix other than .npz/.png: a temp file never looks done.
-_TMP_PREFIX = '.'
-_TMP_SUFFIX = '.tmp'
 _PSEUDO_MASK_KEYS = ('out_dir', 'bg_thr', 'ignore_band', 'crf')
 
 
@@ -38,7 +37,8 @@ def multi_scale_cams(model: nn.Module,
                      flip: bool = True,
                      output_stride: int = 16,
                      high_res: bool = True,
-                     channels_last: bool = True
+                     channels_last: bool = True,
+                     max_forward_pixels: Optional[int] = 2 * 320 * 320
                      ) -> List[Tuple[Tensor, Optional[Tensor]]]:
     """IRN's multi-scale, flipped CAMs of a batch of equal-sized images.
 
@@ -78,6 +78,11 @@ def multi_scale_cams(model: nn.Module,
         channels_last (bool): Feed the model channels-last images (for a
             model converted with ``memory_format=torch.channels_last``).
             Defaults to True.
+        max_forward_pixels (int, optional): Split each scale's forward into
+            chunks of at most this many pixels (images x h x w, at least one
+            image); None runs one forward per scale. Per image, large batches
+            are slower on a CPU (cache-bound) and gain little on a GPU once
+            this size is reached. Defaults to 2 * 320 * 320.
 
     Returns:
         list[tuple[Tensor, Tensor | None]]: Per image, the stride-4 CAM
@@ -95,14 +100,21 @@ def multi_scale_cams(model: nn.Module,
     if len(union):
         channels = union.to(inputs.device)
         for scale in scales:
-            size = (int(np.round(height * scale)), int(np.round(width * scale)))
+            size = (int(np.round(height * scale)),
+                    int(np.round(width * scale)))
             images = inputs if size == (height, width) else F.interpolate(
                 inputs, size=size, mode='bilinear', align_corners=False)
             if flip:
                 images = torch.cat([images, images.flip(-1)])
             if channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
-            cams = F.relu(model.cam(images)[:, channels])
+            chunk = len(images) if max_forward_pixels is None else max(
+                1, max_forward_pixels // (size[0] * size[1]))
+            cams = F.relu(
+                torch.cat([
+                    model.cam(images[i:i + chunk])[:, channels]
+                    for i in range(0, len(images), chunk)
+                ]))
             if flip:
                 cams = cams[:num] + cams[num:].flip(-1)
             strided += F.interpolate(
@@ -130,8 +142,19 @@ def prepare_cam_model(model: nn.Module,
     convolutions absorb their eval-mode batch norms (``torch.fx`` fusion:
     the same function up to float rounding, about 1e-6 relative here), and
     with ``channels_last`` its weights use the layout oneDNN and cuDNN
-    convolve fastest. A backbone that ``torch.fx`` cannot trace stays
-    unfused, with a warning. The runner's model is left untouched.
+    convolve fastest. A backbone that ``torch.fx`` cannot trace (or a model
+    without ``backbone``) stays unfused, with a warning. The runner's model
+    is left untouched.
+
+    Args:
+        model (nn.Module): A CAM model (``cam(inputs)``).
+        channels_last (bool): Convert the weights to channels-last.
+            Defaults to True.
+        fuse_conv_bn (bool): Fold ``model.backbone``'s batch norms into its
+            convolutions. Defaults to True.
+
+    Returns:
+        nn.Module: The prepared copy.
     """
     model = copy.deepcopy(model).eval()
     if fuse_conv_bn:
@@ -179,7 +202,7 @@ def group_batches(sizes: Sequence[Tuple[int, int]],
 
 
 def read_image_size(path: str) -> Tuple[int, int]:
-    """(H, W) of an image as decoded with its EXIF orientation, from its header.
+    """(H, W) of an image as decoded (EXIF orientation), from its header.
 
     Args:
         path (str): Image file.
@@ -262,6 +285,9 @@ class CAMGenerationLoop(BaseLoop):
         fuse_conv_bn (bool): Fold the backbone's batch norms into its
             convolutions for inference (:func:`prepare_cam_model`).
             Defaults to True.
+        max_forward_pixels (int, optional): Most pixels per forward (see
+            :func:`multi_scale_cams`); None for no limit. Defaults to
+            2 * 320 * 320, about the fastest on a 2-core CPU.
     """
 
     def __init__(self,
@@ -277,7 +303,8 @@ class CAMGenerationLoop(BaseLoop):
                  pseudo_mask: Optional[dict] = None,
                  num_vis: int = 8,
                  channels_last: bool = True,
-                 fuse_conv_bn: bool = True) -> None:
+                 fuse_conv_bn: bool = True,
+                 max_forward_pixels: Optional[int] = 2 * 320 * 320) -> None:
         super().__init__(runner, dataloader)
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -302,10 +329,14 @@ class CAMGenerationLoop(BaseLoop):
         self.num_vis = num_vis
         self.channels_last = channels_last
         self.fuse_conv_bn = fuse_conv_bn
+        self.max_forward_pixels = max_forward_pixels
         # Filled by ``run``, summed over processes: files written this run
         # and files that already existed.
         self.num_written = 0
         self.num_skipped = 0
+        # Overlays drawn on ranks other than 0, whose visualizer stores none.
+        self._overlays: List[Tuple[str, np.ndarray]] = []
+        self._visualizer: Optional[CAMVisualizer] = None
 
     def _check_pseudo_mask(self, cfg: Optional[dict]) -> Optional[dict]:
         if cfg is None:
@@ -342,6 +373,7 @@ class CAMGenerationLoop(BaseLoop):
             model.module if is_model_wrapper(model) else model,
             self.channels_last, self.fuse_conv_bn)
         self._prepare_dirs()
+        self._visualizer = self._cam_visualizer()
 
         batches = group_batches(
             [read_image_size(self.dataset.get_data_info(i)['img_path'])
@@ -388,6 +420,7 @@ class CAMGenerationLoop(BaseLoop):
                     bar.update()
         if bar is not None:
             bar.file.write('\n')
+        self._store_overlays()
 
         counts = torch.tensor([written], dtype=torch.int64)
         all_reduce(counts)
@@ -413,8 +446,7 @@ class CAMGenerationLoop(BaseLoop):
             for folder in dirs:
                 os.makedirs(folder, exist_ok=True)
                 for name in os.listdir(folder):
-                    if name.startswith(_TMP_PREFIX) and \
-                            name.endswith(_TMP_SUFFIX):
+                    if is_temp_file(name):
                         os.remove(osp.join(folder, name))
         barrier()
 
@@ -500,7 +532,7 @@ class CAMGenerationLoop(BaseLoop):
             cams = multi_scale_cams(
                 model, inputs, [keys[p] for p in positions], self.scales,
                 self.flip, self.output_stride, self.save_high_res,
-                self.channels_last)
+                self.channels_last, self.max_forward_pixels)
             for pos, (cam, high_res) in zip(positions, cams):
                 computed[pos] = (cam.float().cpu(), None if high_res is None
                                  else high_res.float().cpu())
@@ -528,7 +560,7 @@ class CAMGenerationLoop(BaseLoop):
             classes=np.asarray(self.classes, dtype=str))
         if self.save_high_res:
             arrays['high_res'] = high_res.numpy().astype(np.float32)
-        _write_atomic(self.cam_path(img_id),
+        write_atomic(self.cam_path(img_id),
                       lambda f: np.savez(f, **arrays))
 
     def _load_cam(self, img_id: str,
@@ -562,7 +594,6 @@ class CAMGenerationLoop(BaseLoop):
         if osp.exists(path):
             with Image.open(path) as img:
                 return np.asarray(img)
-        from mmconta.models.utils import cam_to_pseudo_mask
         cfg = self.pseudo_mask
         mask = np.asarray(
             cam_to_pseudo_mask(
@@ -573,20 +604,50 @@ class CAMGenerationLoop(BaseLoop):
         palette[:len(self.classes)] = self.dataset.metainfo['palette']
         png = Image.fromarray(mask)
         png.putpalette(np.asarray(palette, np.uint8).reshape(-1).tolist())
-        _write_atomic(path, lambda f: png.save(f, format='PNG'))
+        write_atomic(path, lambda f: png.save(f, format='PNG'))
         return mask
+
+    def _cam_visualizer(self) -> Optional[CAMVisualizer]:
+        """The runner's visualizer if it is a CAMVisualizer, else a new one.
+
+        The new one writes through a ``LocalVisBackend`` into the runner's
+        log folder, where the runner's own visualizer would.
+        """
+        if self.num_vis <= 0:
+            return None
+        if isinstance(self.runner.visualizer, CAMVisualizer):
+            return self.runner.visualizer
+        visualizer = CAMVisualizer.get_instance(
+            f'{self.runner.experiment_name}_cam',
+            vis_backends=[dict(type='LocalVisBackend')],
+            save_dir=self.runner.log_dir)
+        visualizer.dataset_meta = self.dataset.metainfo
+        return visualizer
 
     def _visualise(self, img_id: str, image: np.ndarray, high_res: Tensor,
                    keys: Tensor, mask: Optional[np.ndarray], sample) -> None:
-        from mmconta.visualization import CAMVisualizer
-        visualizer = self.runner.visualizer
-        if not isinstance(visualizer, CAMVisualizer):
-            return
         gt = sample.gt_sem_seg.data[0].numpy() \
             if 'gt_sem_seg' in sample else None
-        visualizer.add_cam_sample(
+        row = self._visualizer.add_cam_sample(
             img_id, image, high_res.numpy(), keys.numpy(), self.classes,
             pseudo_mask=mask, gt_mask=gt)
+        if not is_main_process():
+            self._overlays.append((img_id, row))
+
+    def _store_overlays(self) -> None:
+        """Store on rank 0 the overlays other ranks drew.
+
+        mmengine's ``Visualizer.add_image`` stores on rank 0 only, so without
+        this the overlays written would depend on the process count.
+        """
+        if self._visualizer is None:
+            return
+        gathered = all_gather_object(self._overlays)
+        if is_main_process():
+            for overlays in gathered:
+                for name, row in overlays:
+                    self._visualizer.add_image(name, row)
+        self._overlays.clear()
 
     def _eval_sample(self, sample, high_res: Tensor, keys: Tensor,
                      mask: Optional[np.ndarray]) -> dict:
@@ -610,25 +671,3 @@ class CAMGenerationLoop(BaseLoop):
                     f'for {len(self.dataset)} images; collect_results would '
                     'drop the excess: keep one result per image or a running '
                     'sum per process')
-
-
-def _write_atomic(path: str, write) -> None:
-    """Write through ``write(file)`` to a temp name, then rename to ``path``.
-
-    Args:
-        path (str): Final file.
-        write (Callable): Writes the content into an open binary file.
-    """
-    folder, name = osp.split(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=folder, prefix=f'{_TMP_PREFIX}{name}.', suffix=_TMP_SUFFIX)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise

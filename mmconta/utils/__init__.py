@@ -1,9 +1,13 @@
 from .atomic_write import is_temp_file, write_atomic
 from .launch import prepare_distributed, set_data_root
 from .palette import voc_palette
+# Importing safe_load registers the weights-only loader of local checkpoints.
+from .safe_load import (SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
+                        load_from_local_safely, trusted_checkpoints)
 from .set_env import register_all_modules
 
 __all__ = [
-    'is_temp_file', 'prepare_distributed', 'register_all_modules',
-    'set_data_root', 'voc_palette', 'write_atomic'
+    'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'is_temp_file',
+    'load_from_local_safely', 'prepare_distributed', 'register_all_modules',
+    'set_data_root', 'trusted_checkpoints', 'voc_palette', 'write_atomic'
 ]

@@ -1,0 +1,140 @@
+"""load_from and resume load weights-only with mmconta's allow-list."""
+import os
+import uuid
+
+import pytest
+import torch
+from mmengine.runner import CheckpointLoader, Runner
+
+from mmconta.utils.safe_load import (TRUSTED_CHECKPOINTS_ENV,
+                                     load_from_local_safely)
+from tiny_data import make_folder_tree
+
+MODEL = dict(
+    type='CAMClassifier',
+    data_preprocessor=dict(type='SegDataPreProcessor', size=(24, 32)),
+    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
+                  strides=(1, 1, 1, 1), out_indices=(3, )),
+    head=dict(type='CAMHead', in_channels=64, num_classes=3))
+
+
+class Foreign:
+    """An object of a class that no allow-list names."""
+
+
+def train_config(root, work_dir, max_epochs, **kwargs):
+    return dict(
+        model=MODEL,
+        work_dir=str(work_dir),
+        default_scope='mmconta',
+        experiment_name=f'safe_load_{uuid.uuid4().hex}',
+        train_dataloader=dict(
+            batch_size=2, num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            dataset=dict(
+                type='FolderWSSSDataset', data_root=str(root),
+                img_suffix='.png',
+                pipeline=[
+                    dict(type='LoadImageFromFile'),
+                    dict(type='PackWSSSInputs')
+                ])),
+        optim_wrapper=dict(
+            optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
+        param_scheduler=[dict(type='PolyLR', power=0.9, by_epoch=True)],
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
+        custom_hooks=[dict(type='WeightsOnlyCheckpointHook')],
+        **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def weights_only_on(monkeypatch):
+    # The escape hatches that would make a passing load prove nothing.
+    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
+    monkeypatch.delenv(TRUSTED_CHECKPOINTS_ENV, raising=False)
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A data tree and the checkpoint of one epoch of a real Runner."""
+    tmp = tmp_path_factory.mktemp('safe_load')
+    root = tmp / 'data'
+    make_folder_tree(root)
+    work_dir = tmp / 'work'
+    Runner.from_cfg(train_config(root, work_dir, max_epochs=1)).train()
+    return root, work_dir / 'epoch_1.pth'
+
+
+@pytest.fixture
+def foreign_checkpoint(trained, tmp_path):
+    _, checkpoint = trained
+    state = torch.load(checkpoint, weights_only=True)
+    state['meta']['payload'] = Foreign()
+    path = tmp_path / 'foreign.pth'
+    torch.save(state, path)
+    return path
+
+
+def assert_weights_loaded(runner, checkpoint):
+    expected = torch.load(checkpoint, weights_only=True)['state_dict']
+    for name, value in runner.model.state_dict().items():
+        torch.testing.assert_close(value, expected[name])
+
+
+def test_load_from_and_resume_with_weights_only_loading(trained, tmp_path):
+    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+    root, checkpoint = trained
+    assert CheckpointLoader._get_checkpoint_loader(
+        str(checkpoint)) is load_from_local_safely
+
+    loaded = Runner.from_cfg(
+        train_config(root, tmp_path / 'load', max_epochs=1,
+                     load_from=str(checkpoint)))
+    loaded.load_or_resume()
+    assert_weights_loaded(loaded, checkpoint)
+
+    # Resume needs the optimizer, scheduler and message hub state too.
+    work_dir = checkpoint.parent
+    resumed = Runner.from_cfg(
+        train_config(root, work_dir, max_epochs=2, resume=True))
+    resumed.train()
+    assert resumed.epoch == 2
+    assert (work_dir / 'epoch_2.pth').is_file()
+
+
+def test_foreign_global_is_refused_with_a_way_out(trained, foreign_checkpoint,
+                                                  tmp_path, monkeypatch):
+    root, _ = trained
+    runner = Runner.from_cfg(
+        train_config(root, tmp_path / 'work', max_epochs=1,
+                     load_from=str(foreign_checkpoint)))
+    name = f'{Foreign.__module__}.Foreign'
+    with pytest.raises(RuntimeError) as refused:
+        runner.load_or_resume()
+    message = str(refused.value)
+    assert str(foreign_checkpoint) in message
+    assert name in message and TRUSTED_CHECKPOINTS_ENV in message
+
+    # torch's global switch does not reach past the explicit weights_only.
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(RuntimeError, match=name):
+        load_from_local_safely(str(foreign_checkpoint))
+
+
+def test_trusted_checkpoint_loads_in_full(trained, foreign_checkpoint,
+                                          tmp_path, monkeypatch, capsys):
+    root, checkpoint = trained
+    monkeypatch.setenv(
+        TRUSTED_CHECKPOINTS_ENV,
+        os.pathsep.join([str(tmp_path / 'other.pth'),
+                         str(foreign_checkpoint)]))
+    runner = Runner.from_cfg(
+        train_config(root, tmp_path / 'work', max_epochs=1,
+                     load_from=str(foreign_checkpoint)))
+    runner.load_or_resume()
+    # The foreign file holds the weights of ``checkpoint``.
+    assert_weights_loaded(runner, checkpoint)
+    assert 'weights_only=False' in capsys.readouterr().out
+    assert isinstance(
+        load_from_local_safely(str(foreign_checkpoint))['meta']['payload'],
+        Foreign)

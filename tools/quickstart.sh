@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install if needed, generate the
-# synthetic confounded benchmark, then run the CAM baseline on it
-# (classifier training, CAM generation, seeds and pseudo-masks with metrics).
+# synthetic confounded benchmark, then run CONTA's round loop on it
+# (configs/conta/cam_shapes.py: round 0 = the CAM baseline, rounds 1-2 with
+# the context adjustment; each round trains the classifier, makes CAMs and
+# pseudo-masks, trains the segmentor and builds the confounder set).
+# Rerunning continues where a stopped run left off.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -16,10 +19,8 @@ if [[ ! -f "$DATA/meta.json" ]]; then
     --num-train 300 --num-val 100 --seed 0 --confounding 0.9
 fi
 
-echo "[quickstart] 1/2 training the CAM classifier (configs/cam/cam_shapes.py)"
-"$PY" tools/train.py configs/cam/cam_shapes.py --work-dir "$WORK_DIR" --data-root "$DATA"
-CKPT="$(cat "$WORK_DIR/last_checkpoint")"
-echo "[quickstart] 2/2 CAMs, seeds and pseudo-masks on the train split from $CKPT"
-"$PY" tools/test.py configs/cam/cam_shapes.py "$CKPT" --work-dir "$WORK_DIR" --data-root "$DATA"
-echo "[quickstart] done: CAMs in $WORK_DIR/cam, pseudo-masks in $WORK_DIR/pseudo," \
-  "pictures under $WORK_DIR/*/vis_data, metrics in the log above"
+echo "[quickstart] CONTA's round loop (configs/conta/cam_shapes.py) in $WORK_DIR"
+"$PY" tools/train.py configs/conta/cam_shapes.py --work-dir "$WORK_DIR" --data-root "$DATA"
+echo "[quickstart] done: per-round table in $WORK_DIR/summary.json;" \
+  "CAMs, pseudo-masks, masks and banks under $WORK_DIR/round_*/," \
+  "pictures under $WORK_DIR/round_*/cam/*/vis_data"

@@ -2,8 +2,10 @@
 from .hooks import ConfounderBankHook, WeightsOnlyCheckpointHook
 from .loops import (CAMGenerationLoop, group_batches, multi_scale_cams,
                     prepare_cam_model)
+from .runners import ContaRoundRunner, summary_table
 
 __all__ = [
-    'CAMGenerationLoop', 'ConfounderBankHook', 'group_batches',
-    'multi_scale_cams', 'prepare_cam_model', 'WeightsOnlyCheckpointHook'
+    'CAMGenerationLoop', 'ConfounderBankHook', 'ContaRoundRunner', 'group_batches',
+    'multi_scale_cams', 'prepare_cam_model', 'summary_table',
+    'WeightsOnlyCheckpointHook'
 ]

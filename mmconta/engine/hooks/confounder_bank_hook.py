@@ -12,6 +12,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from mmconta.registry import HOOKS
+from mmconta.utils import write_atomic
 
 BANK_FILE = 'confounder_bank.npz'
 
@@ -139,15 +140,13 @@ class ConfounderBankHook(Hook):
             out_dir = self.out_dir or runner.work_dir
             os.makedirs(out_dir, exist_ok=True)
             path = osp.join(out_dir, BANK_FILE)
-            tmp = osp.join(out_dir, f'.{BANK_FILE}.tmp')
-            with open(tmp, 'wb') as f:
-                np.savez(
+            write_atomic(
+                path, lambda f: np.savez(
                     f,
                     confounders=confounders.numpy(),
                     prior=prior.numpy(),
                     counts=self.counts.numpy(),
-                    classes=np.asarray(self.classes))
-            os.replace(tmp, path)  # never a half-written bank
+                    classes=np.asarray(self.classes)))
             print_log(f'confounder bank of {len(self.classes)} classes '
                       f'({int(self.counts.sum())} class-image pairs) -> '
                       f'{path}', logger='current')

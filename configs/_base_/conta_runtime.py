@@ -1,0 +1,14 @@
+# The round loop's own settings (mmconta.engine.ContaRoundRunner); each
+# stage keeps its config's runtime. A conta config adds data_root, rounds,
+# cls and seg: stage config paths ('{{fileDirname}}/...' is the folder of
+# the file that names them) and cfg_options merged into those configs.
+runner_type = 'ContaRoundRunner'
+default_scope = 'mmconta'
+custom_imports = dict(imports=['mmconta'], allow_failed_imports=False)
+randomness = dict(seed=0)
+conta = dict(
+    # ContextAdjustedCAMHead options: embed_dims (d, default K + 1).
+    head=dict(),
+    # ConfounderBankHook options: confounder size h x w, prior P(c),
+    # which images a class's average runs over.
+    bank=dict(size=(32, 32), prior='uniform', membership='label'))

@@ -1,0 +1,345 @@
+"""CONTA's round loop: every stage of every round from one config."""
+import copy
+import gc
+import json
+import os
+import os.path as osp
+import time
+from typing import Callable, Dict, List, Optional
+
+from mmengine.config import Config
+from mmengine.dist import barrier, is_main_process
+from mmengine.logging import MMLogger, print_log
+from mmengine.runner import Runner, find_latest_checkpoint
+
+from mmconta.registry import RUNNERS
+from mmconta.utils import prepare_distributed, set_data_root, write_atomic
+
+STAGES = ('cls', 'cam', 'seg', 'seg_train')
+DONE_FILE = 'DONE'
+SUMMARY_FILE = 'summary.json'
+SUMMARY_KEYS = ('round', 'seed_miou', 'seed_best_thr', 'mask_miou',
+                'seg_val_miou')
+# Where each summary column comes from: (stage, metric key).
+_SUMMARY_SOURCES = {
+    'seed_miou': ('cam', 'seed/mIoU'),
+    'seed_best_miou': ('cam', 'seed/best_mIoU'),
+    'seed_best_thr': ('cam', 'seed/best_thr'),
+    'context_share': ('cam', 'seed/context_share'),
+    'mask_miou': ('cam', 'mask/mIoU'),
+    'seg_val_miou': ('seg', 'mIoU'),
+    'seg_train_miou': ('seg_train', 'train/mIoU'),
+}
+
+
+def _write_json(path: str, obj) -> None:
+    write_atomic(path, lambda f: f.write(json.dumps(obj, indent=2).encode()))
+
+
+@RUNNERS.register_module()
+class ContaRoundRunner:
+    """Run CONTA's rounds, each a chain of mmengine runs talking by files.
+
+    Round 0 is the baseline; round t >= 1 retrains the classifier with
+    :class:`ContextAdjustedCAMHead`, whose confounder set and x_m are round
+    t-1's files. Each round runs these stages, each in
+    ``<work_dir>/round_<t>/<stage>/``:
+
+    ``cls``
+        Train the classifier (``cls.config``).
+    ``cam``
+        Its test loop (:class:`CAMGenerationLoop`): CAMs into ``cam/``,
+        pseudo-masks into ``round_<t>/pseudo/``, seed and mask metrics.
+    ``seg``
+        Train the segmentor (``seg.config``) on ``round_<t>/pseudo/``; its
+        val mIoU on ground truth.
+    ``seg_train``
+        The segmentor predicts the training split: masks into
+        ``seg_train/`` (next round's x_m), its train mIoU, and
+        :class:`ConfounderBankHook` writes ``round_<t>/bank/``.
+
+    A stage ends by writing ``DONE`` (its metrics, JSON, atomically); a
+    rerun skips stages with ``DONE`` and resumes the others from their own
+    checkpoints (training) or files (CAMs), so the same command continues
+    an interrupted loop. After each round ``summary.json`` is rewritten
+    from the ``DONE`` files and the table is logged.
+
+    Every process of a distributed launch runs this loop; each stage is a
+    distributed mmengine run, and files shared by all stages are written by
+    rank 0 between barriers.
+
+    Config keys:
+        rounds (int): Number of rounds T (round 0 .. T-1).
+        cls (dict): ``config`` (path of the classifier stage's config;
+            ``{{fileDirname}}/...`` makes it relative to the conta config),
+            ``cfg_options`` (dict merged into it).
+        seg (dict): The same for the segmentation stage.
+        conta (dict): ``head`` (options of ``ContextAdjustedCAMHead``),
+            ``bank`` (options of ``ConfounderBankHook``).
+        data_root (str, optional): Put into every stage's datasets.
+        randomness (dict): Seed of every stage.
+        work_dir, launcher: As for mmengine.
+    """
+
+    def __init__(self,
+                 work_dir: str,
+                 rounds: int,
+                 cls: dict,
+                 seg: dict,
+                 conta: Optional[dict] = None,
+                 data_root: Optional[str] = None,
+                 randomness: Optional[dict] = None,
+                 launcher: str = 'none') -> None:
+        if rounds < 1:
+            raise ValueError(f'rounds must be >= 1, got {rounds}')
+        self.work_dir = osp.abspath(work_dir)
+        self.rounds = rounds
+        self.stage_cfgs = {
+            'cls': self._load_stage(cls, 'cls'),
+            'seg': self._load_stage(seg, 'seg'),
+        }
+        self.conta = dict(head=dict(), bank=dict())
+        self.conta.update(conta or {})
+        self.data_root = data_root
+        self.randomness = randomness or dict(seed=0)
+        self.launcher = launcher
+        self.logger: Optional[MMLogger] = None
+
+    @staticmethod
+    def _load_stage(stage: dict, name: str) -> Config:
+        if 'config' not in stage:
+            raise ValueError(f'{name}: needs config (a config file path)')
+        unknown = set(stage) - {'config', 'cfg_options'}
+        if unknown:
+            raise ValueError(f'{name}: unknown keys {sorted(unknown)}')
+        path = osp.normpath(stage['config'])
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{name}: config not found: {path}')
+        cfg = Config.fromfile(path)
+        cfg.merge_from_dict(dict(stage.get('cfg_options') or {}))
+        return cfg
+
+    @classmethod
+    def from_cfg(cls, cfg: Config) -> 'ContaRoundRunner':
+        """Build from a ``configs/conta`` config (``runner_type``)."""
+        return cls(
+            work_dir=cfg.work_dir,
+            rounds=cfg.rounds,
+            cls=cfg.cls,
+            seg=cfg.seg,
+            conta=cfg.get('conta'),
+            data_root=cfg.get('data_root'),
+            randomness=cfg.get('randomness'),
+            launcher=cfg.get('launcher', 'none'))
+
+    # Paths ------------------------------------------------------------
+    def round_dir(self, t: int) -> str:
+        return osp.join(self.work_dir, f'round_{t}')
+
+    def stage_dir(self, t: int, stage: str) -> str:
+        return osp.join(self.round_dir(t), stage)
+
+    def pseudo_dir(self, t: int) -> str:
+        return osp.join(self.round_dir(t), 'pseudo')
+
+    def bank_file(self, t: int) -> str:
+        return osp.join(self.round_dir(t), 'bank', 'confounder_bank.npz')
+
+    def done_file(self, t: int, stage: str) -> str:
+        return osp.join(self.stage_dir(t, stage), DONE_FILE)
+
+    # The loop ---------------------------------------------------------
+    def train(self) -> List[dict]:
+        """Run every unfinished stage of every round.
+
+        Returns:
+            list[dict]: The summary rows, one per round.
+        """
+        run_stage: Dict[str, Callable[[int, Config], dict]] = {
+            'cls': self._train_classifier,
+            'cam': self._generate_cams,
+            'seg': self._train_segmentor,
+            'seg_train': self._predict_train_split,
+        }
+        os.makedirs(self.work_dir, exist_ok=True)
+        self.logger = MMLogger.get_instance(
+            f'conta_{time.strftime("%Y%m%d_%H%M%S")}_{id(self)}',
+            log_file=osp.join(self.work_dir, 'conta.log'),
+            log_level='INFO',
+            file_mode='a')  # a resumed loop appends
+        rows = []
+        for t in range(self.rounds):
+            for stage in STAGES:
+                done = self.done_file(t, stage)
+                if osp.isfile(done):
+                    self._log(f'round {t} {stage}: done, skipped ({done})')
+                    continue
+                self._log(f'round {t} {stage}: running')
+                start = time.time()
+                metrics = run_stage[stage](t, self._stage_cfg(t, stage))
+                gc.collect()
+                if is_main_process():
+                    _write_json(
+                        done,
+                        dict(metrics=metrics,
+                             seconds=round(time.time() - start, 1)))
+                barrier()
+            rows = self._write_summary(t)
+        return rows
+
+    def _log(self, msg: str) -> None:
+        print_log(f'[conta] {msg}', logger=self.logger)
+
+    def _stage_cfg(self, t: int, stage: str) -> Config:
+        """A copy of the stage's config, placed and seeded for round t."""
+        base = self.stage_cfgs['cls' if stage in ('cls', 'cam') else 'seg']
+        cfg = copy.deepcopy(base)
+        cfg.work_dir = self.stage_dir(t, stage)
+        cfg.launcher = self.launcher
+        cfg.randomness = copy.deepcopy(self.randomness)
+        # mmengine keys its logger, message hub and visualizer by name; one
+        # name per stage keeps stages from sharing them.
+        cfg.experiment_name = f'round_{t}_{stage}_{time.strftime("%H%M%S")}'
+        if cfg.get('visualizer') is not None:
+            cfg.visualizer.name = cfg.experiment_name
+        if self.data_root is not None:
+            set_data_root(cfg, self.data_root)
+        prepare_distributed(cfg)
+        if stage in ('cls', 'cam') and t > 0:
+            self._adjust_context(cfg, t)
+        return cfg
+
+    def _adjust_context(self, cfg: Config, t: int) -> None:
+        """Round t >= 1: CONTA's head on round t-1's bank and masks.
+
+        The classifier is trained with x_m = round t-1's ``seg_train`` mask
+        of each image. Validation is dropped: val images have no x_m (the
+        segmentor predicts the training split only).
+        """
+        head = cfg.model.head
+        head.update(type='ContextAdjustedCAMHead',
+                    bank_file=self.bank_file(t - 1), **self.conta['head'])
+        load_mask = dict(type='LoadPreviousMask',
+                         mask_dir=self.stage_dir(t - 1, 'seg_train'))
+        pipeline = cfg.train_dataloader.dataset.pipeline
+        index = next((i for i, step in enumerate(pipeline)
+                      if step['type'] == 'LoadImageFromFile'), None)
+        if index is None:
+            raise ValueError('cls: the train pipeline needs '
+                             'LoadImageFromFile, after which x_m is loaded')
+        pipeline.insert(index + 1, load_mask)
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+
+    # Stages -----------------------------------------------------------
+    @staticmethod
+    def _build(cfg: Config) -> Runner:
+        return Runner.from_cfg(cfg)
+
+    def _train(self, cfg: Config) -> Runner:
+        # Resume from the stage's own latest checkpoint when a previous run
+        # was interrupted; a fresh stage starts from scratch.
+        cfg.resume = find_latest_checkpoint(cfg.work_dir) is not None
+        runner = self._build(cfg)
+        runner.train()
+        return runner
+
+    def _train_classifier(self, t: int, cfg: Config) -> dict:
+        runner = self._train(cfg)
+        metrics = {}
+        if runner.val_loop is not None and cfg.get('val_dataloader'):
+            metrics = runner.val()
+        return _plain(metrics)
+
+    def _checkpoint(self, t: int, stage: str) -> str:
+        ckpt = find_latest_checkpoint(self.stage_dir(t, stage))
+        if ckpt is None:
+            raise FileNotFoundError(
+                f'round {t}: stage {stage} has no checkpoint in '
+                f'{self.stage_dir(t, stage)}')
+        return ckpt
+
+    def _generate_cams(self, t: int, cfg: Config) -> dict:
+        cfg.load_from = self._checkpoint(t, 'cls')
+        if cfg.test_cfg.get('pseudo_mask') is None:
+            raise ValueError('cls: the CAM loop (test_cfg) must write '
+                             'pseudo-masks: set test_cfg.pseudo_mask')
+        cfg.test_cfg = dict(
+            cfg.test_cfg,
+            cam_dir=cfg.work_dir,
+            pseudo_mask=dict(
+                cfg.test_cfg['pseudo_mask'], out_dir=self.pseudo_dir(t)))
+        return _plain(self._build(cfg).test())
+
+    def _train_segmentor(self, t: int, cfg: Config) -> dict:
+        cfg.train_dataloader.dataset.pseudo_dir = self.pseudo_dir(t)
+        runner = self._train(cfg)
+        return _plain(runner.val())
+
+    def _predict_train_split(self, t: int, cfg: Config) -> dict:
+        """The segmentor on the training split: x_m files and the bank."""
+        cfg.load_from = self._checkpoint(t, 'seg')
+        dataset = cfg.train_dataloader.dataset
+        source = dataset.get('dataset', dataset)
+        pipeline = [
+            dict(step, type='PackWSSSInputs')
+            if step['type'] == 'PackSegInputs' else step
+            for step in cfg.test_dataloader.dataset.pipeline
+        ]
+        cfg.test_dataloader = dict(
+            cfg.test_dataloader,
+            dataset=dict(source, pipeline=pipeline),
+            sampler=dict(type='DefaultSampler', shuffle=False))
+        cfg.test_cfg = dict(type='TestLoop')
+        cfg.test_evaluator = [
+            dict(type='IoUMetric', iou_metrics=['mIoU'], prefix='train'),
+            dict(type='MaskWriter', out_dir=cfg.work_dir)
+        ]
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+            dict(type='ConfounderBankHook',
+                 out_dir=osp.dirname(self.bank_file(t)),
+                 **self.conta['bank'])
+        ]
+        return _plain(self._build(cfg).test())
+
+    # Summary ----------------------------------------------------------
+    def _row(self, t: int) -> dict:
+        row = dict(round=t)
+        for column, (stage, key) in _SUMMARY_SOURCES.items():
+            with open(self.done_file(t, stage)) as f:
+                row[column] = json.load(f)['metrics'].get(key)
+        return row
+
+    def _write_summary(self, t: int) -> List[dict]:
+        rows = [self._row(r) for r in range(t + 1)]
+        if is_main_process():
+            _write_json(osp.join(self.work_dir, SUMMARY_FILE), rows)
+        self._log(f'summary after round {t} '
+                  f'({osp.join(self.work_dir, SUMMARY_FILE)}):\n'
+                  + summary_table(rows))
+        return rows
+
+
+def _plain(metrics: Optional[dict]) -> dict:
+    """Metrics as JSON-friendly floats."""
+    return {k: float(v) for k, v in (metrics or {}).items()
+            if isinstance(v, (int, float)) or hasattr(v, 'item')}
+
+
+def summary_table(rows: List[dict]) -> str:
+    """The summary rows as a Markdown table (mIoU in %, 2 decimals)."""
+    if not rows:
+        return ''
+    columns = list(rows[0])
+
+    def cell(value) -> str:
+        if value is None:
+            return '-'
+        if isinstance(value, float):
+            return f'{value:.2f}'
+        return str(value)
+
+    lines = ['| ' + ' | '.join(columns) + ' |',
+             '|' + '---|' * len(columns)]
+    lines += ['| ' + ' | '.join(cell(r[c]) for c in columns) + ' |'
+              for r in rows]
+    return '\n'.join(lines)

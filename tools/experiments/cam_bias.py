@@ -14,22 +14,18 @@ Example::
 import argparse
 import json
 import os.path as osp
-import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict
 
 import numpy as np
 from mmengine.registry import init_default_scope
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from common import REPO, make_shapes, mean_std_table, run  # noqa: E402
+
 CONFIG = osp.join(REPO, 'configs/cam/cam_shapes.py')
 METRICS = ('seed/mIoU', 'seed/best_mIoU', 'seed/best_thr',
            'seed/context_share', 'seed/any_context_share', 'trivial/mIoU')
-
-
-def run(args: List[str]) -> None:
-    subprocess.run([sys.executable] + args, check=True, cwd=REPO,
-                   stdout=subprocess.DEVNULL)
 
 
 def trivial_seed_miou(data_root: str) -> float:
@@ -55,17 +51,11 @@ def trivial_seed_miou(data_root: str) -> float:
 def one_run(work_dir: str, seed: int, confounding: float,
             num_train: int) -> Dict[str, float]:
     name = f'conf{confounding:g}_seed{seed}'
-    data_root = osp.join(work_dir, 'data', name)
+    data_root = make_shapes(work_dir, seed, confounding, num_train)
     run_dir = osp.join(work_dir, name)
     common = ['--work-dir', run_dir, '--data-root', data_root]
     # Each step is skipped when its output exists; CAM files already made
     # are loaded, not recomputed, so re-scoring a finished run is cheap.
-    if not osp.isfile(osp.join(data_root, 'meta.json')):
-        run([
-            'tools/dataset_converters/make_confounded_shapes.py', data_root,
-            '--num-train', str(num_train), '--num-val', '100', '--seed',
-            str(seed), '--confounding', str(confounding), '--overwrite'
-        ])
     if not osp.isfile(osp.join(run_dir, 'last_checkpoint')):
         run(['tools/train.py', CONFIG, *common, '--cfg-options',
              f'randomness.seed={seed}'])
@@ -94,14 +84,7 @@ def main() -> None:
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     print(f'\n{len(args.seeds)} seeds {args.seeds}, mean ± std\n')
-    print('| confounding P | ' + ' | '.join(METRICS) + ' |')
-    print('|---:|' + '---:|' * len(METRICS))
-    for p, runs in results.items():
-        cells = [
-            f'{np.mean([r[k] for r in runs]):.2f} ± '
-            f'{np.std([r[k] for r in runs]):.2f}' for k in METRICS
-        ]
-        print(f'| {p} | ' + ' | '.join(cells) + ' |')
+    print(mean_std_table('confounding P', results, METRICS))
 
 
 if __name__ == '__main__':

@@ -6,13 +6,12 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmconta.registry import RUNNERS
-from mmconta.utils import (prepare_distributed, register_all_modules,
-                           set_data_root)
+from mmconta.utils import (enable_amp, prepare_distributed,
+                           register_all_modules, set_data_root)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -70,11 +69,11 @@ def main() -> None:
     register_all_modules(init_default_scope=False)
     cfg = load_config(args)
     if args.amp:
-        if not torch.cuda.is_available():
-            raise SystemExit('--amp: mmengine 0.10.7\'s AmpOptimWrapper '
-                             'needs a GPU; none is visible here')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        # A round-loop config hands it to every training stage.
+        if 'runner_type' in cfg:
+            cfg.amp = True
+        else:
+            enable_amp(cfg)
     if args.resume:
         cfg.resume = True
     prepare_distributed(cfg)

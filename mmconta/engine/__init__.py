@@ -2,10 +2,11 @@
 from .hooks import ConfounderBankHook, WeightsOnlyCheckpointHook
 from .loops import (CAMGenerationLoop, group_batches, multi_scale_cams,
                     prepare_cam_model)
+from .optim_wrappers import AutocastOptimWrapper
 from .runners import ContaRoundRunner, summary_table
 
 __all__ = [
-    'CAMGenerationLoop', 'ConfounderBankHook', 'ContaRoundRunner', 'group_batches',
+    'AutocastOptimWrapper', 'CAMGenerationLoop', 'ConfounderBankHook', 'ContaRoundRunner', 'group_batches',
     'multi_scale_cams', 'prepare_cam_model', 'summary_table',
     'WeightsOnlyCheckpointHook'
 ]

@@ -35,6 +35,22 @@ def set_data_root(cfg: Config, data_root: str) -> int:
     return changed
 
 
+def enable_amp(cfg: Config) -> None:
+    """Switch a training config to mixed precision, on a GPU or a CPU.
+
+    With CUDA, mmengine's ``AmpOptimWrapper`` (float16, dynamic loss
+    scale); without, mmconta's ``AutocastOptimWrapper`` (bfloat16 autocast,
+    which mmengine 0.10.7's wrapper refuses off the GPU).
+    """
+    if 'optim_wrapper' not in cfg:
+        raise ValueError('--amp: the config has no optim_wrapper')
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+
+
 def prepare_distributed(cfg: Config) -> None:
     """Make mmengine's distributed set-up work without a GPU.
 

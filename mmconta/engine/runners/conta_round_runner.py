@@ -13,7 +13,8 @@ from mmengine.logging import MMLogger, print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 
 from mmconta.registry import RUNNERS
-from mmconta.utils import prepare_distributed, set_data_root, write_atomic
+from mmconta.utils import (enable_amp, prepare_distributed, set_data_root,
+                           write_atomic)
 
 STAGES = ('cls', 'cam', 'seg', 'seg_train')
 DONE_FILE = 'DONE'
@@ -79,6 +80,8 @@ class ContaRoundRunner:
         data_root (str, optional): Put into every stage's datasets.
         randomness (dict): Seed of every stage.
         work_dir, launcher: As for mmengine.
+        amp (bool): Mixed precision in the training stages
+            (``tools/train.py --amp``).
     """
 
     def __init__(self,
@@ -89,7 +92,8 @@ class ContaRoundRunner:
                  conta: Optional[dict] = None,
                  data_root: Optional[str] = None,
                  randomness: Optional[dict] = None,
-                 launcher: str = 'none') -> None:
+                 launcher: str = 'none',
+                 amp: bool = False) -> None:
         if rounds < 1:
             raise ValueError(f'rounds must be >= 1, got {rounds}')
         self.work_dir = osp.abspath(work_dir)
@@ -103,6 +107,7 @@ class ContaRoundRunner:
         self.data_root = data_root
         self.randomness = randomness or dict(seed=0)
         self.launcher = launcher
+        self.amp = amp
         self.logger: Optional[MMLogger] = None
 
     @staticmethod
@@ -130,7 +135,8 @@ class ContaRoundRunner:
             conta=cfg.get('conta'),
             data_root=cfg.get('data_root'),
             randomness=cfg.get('randomness'),
-            launcher=cfg.get('launcher', 'none'))
+            launcher=cfg.get('launcher', 'none'),
+            amp=cfg.get('amp', False))
 
     # Paths ------------------------------------------------------------
     def round_dir(self, t: int) -> str:
@@ -205,6 +211,8 @@ class ContaRoundRunner:
         if self.data_root is not None:
             set_data_root(cfg, self.data_root)
         prepare_distributed(cfg)
+        if self.amp and stage in ('cls', 'seg'):
+            enable_amp(cfg)
         if stage in ('cls', 'cam') and t > 0:
             self._adjust_context(cfg, t)
         return cfg

@@ -16,8 +16,12 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'))
-# mmengine 0.10.7's checkpoints fail torch>=2.6's weights-only load.
-custom_hooks = [dict(type='WeightsOnlyCheckpointHook')]
+# mmengine 0.10.7's checkpoints fail torch>=2.6's weights-only load; and
+# seeding every epoch makes a resumed epoch draw what it drew the first time.
+custom_hooks = [
+    dict(type='WeightsOnlyCheckpointHook'),
+    dict(type='EpochSeedHook')
+]
 log_processor = dict(by_epoch=True)
 log_level = 'INFO'
 visualizer = dict(

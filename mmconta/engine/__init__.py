@@ -1,12 +1,13 @@
 """Engine: hooks, loops and runners of the CONTA round loop."""
-from .hooks import ConfounderBankHook, WeightsOnlyCheckpointHook
+from .hooks import (ConfounderBankHook, EpochSeedHook,
+                    WeightsOnlyCheckpointHook)
 from .loops import (CAMGenerationLoop, group_batches, multi_scale_cams,
                     prepare_cam_model)
 from .optim_wrappers import AutocastOptimWrapper
 from .runners import ContaRoundRunner, summary_table
 
 __all__ = [
-    'AutocastOptimWrapper', 'CAMGenerationLoop', 'ConfounderBankHook', 'ContaRoundRunner', 'group_batches',
-    'multi_scale_cams', 'prepare_cam_model', 'summary_table',
-    'WeightsOnlyCheckpointHook'
+    'AutocastOptimWrapper', 'CAMGenerationLoop', 'ConfounderBankHook',
+    'ContaRoundRunner', 'EpochSeedHook', 'group_batches', 'multi_scale_cams',
+    'prepare_cam_model', 'summary_table', 'WeightsOnlyCheckpointHook'
 ]

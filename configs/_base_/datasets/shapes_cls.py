@@ -29,7 +29,9 @@ cam_pipeline = [
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
-    persistent_workers=True,
+    # Workers restarted each epoch are reseeded by mmengine, so a resumed
+    # epoch draws the same augmentations (EpochSeedHook).
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,

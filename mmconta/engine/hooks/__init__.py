@@ -1,4 +1,5 @@
 from .confounder_bank_hook import ConfounderBankHook
+from .epoch_seed_hook import EpochSeedHook
 from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
-__all__ = ['ConfounderBankHook', 'WeightsOnlyCheckpointHook']
+__all__ = ['ConfounderBankHook', 'EpochSeedHook', 'WeightsOnlyCheckpointHook']

@@ -1,13 +1,14 @@
 """Engine: hooks, loops and runners of the CONTA round loop."""
 from .hooks import (ConfounderBankHook, EpochSeedHook,
                     WeightsOnlyCheckpointHook)
-from .loops import (CAMGenerationLoop, group_batches, multi_scale_cams,
-                    prepare_cam_model)
+from .loops import (CAMGenerationLoop, MaskPredictionLoop, group_batches,
+                    multi_scale_cams, prepare_cam_model)
 from .optim_wrappers import AutocastOptimWrapper
 from .runners import ContaRoundRunner, summary_table
 
 __all__ = [
     'AutocastOptimWrapper', 'CAMGenerationLoop', 'ConfounderBankHook',
-    'ContaRoundRunner', 'EpochSeedHook', 'group_batches', 'multi_scale_cams',
+    'ContaRoundRunner', 'EpochSeedHook', 'group_batches', 'MaskPredictionLoop',
+    'multi_scale_cams',
     'prepare_cam_model', 'summary_table', 'WeightsOnlyCheckpointHook'
 ]

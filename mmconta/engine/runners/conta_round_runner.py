@@ -297,11 +297,9 @@ class ContaRoundRunner:
             cfg.test_dataloader,
             dataset=dict(source, pipeline=pipeline),
             sampler=dict(type='DefaultSampler', shuffle=False))
-        cfg.test_cfg = dict(type='TestLoop')
-        cfg.test_evaluator = [
-            dict(type='IoUMetric', iou_metrics=['mIoU'], prefix='train'),
-            dict(type='MaskWriter', out_dir=cfg.work_dir)
-        ]
+        cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=cfg.work_dir)
+        cfg.test_evaluator = dict(
+            type='IoUMetric', iou_metrics=['mIoU'], prefix='train')
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='ConfounderBankHook',
                  out_dir=osp.dirname(self.bank_file(t)),

@@ -5,7 +5,7 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.dist import barrier, is_main_process
@@ -59,7 +59,8 @@ class ContaRoundRunner:
         ``seg_train/`` (next round's x_m), its train mIoU, and
         :class:`ConfounderBankHook` writes ``round_<t>/bank/``.
 
-    A stage ends by writing ``DONE`` (its metrics, JSON, atomically); a
+    A stage ends by writing ``DONE`` (JSON, atomically: its metrics, the
+    files it wrote and kept, or the checkpoint it resumed from); a
     rerun skips stages with ``DONE`` and resumes the others from their own
     checkpoints (training) or files (CAMs), so the same command continues
     an interrupted loop. After each round ``summary.json`` is rewritten
@@ -182,13 +183,11 @@ class ContaRoundRunner:
                     continue
                 self._log(f'round {t} {stage}: running')
                 start = time.time()
-                metrics = run_stage[stage](t, self._stage_cfg(t, stage))
+                record = run_stage[stage](t, self._stage_cfg(t, stage))
                 gc.collect()
+                record['seconds'] = round(time.time() - start, 1)
                 if is_main_process():
-                    _write_json(
-                        done,
-                        dict(metrics=metrics,
-                             seconds=round(time.time() - start, 1)))
+                    _write_json(done, record)
                 barrier()
             rows = self._write_summary(t)
         return rows
@@ -243,20 +242,29 @@ class ContaRoundRunner:
     def _build(cfg: Config) -> Runner:
         return Runner.from_cfg(cfg)
 
-    def _train(self, cfg: Config) -> Runner:
+    def _train(self, cfg: Config) -> Tuple[Runner, dict]:
+        """Train; the record says which checkpoint it resumed from."""
         # Resume from the stage's own latest checkpoint when a previous run
         # was interrupted; a fresh stage starts from scratch.
-        cfg.resume = find_latest_checkpoint(cfg.work_dir) is not None
+        checkpoint = find_latest_checkpoint(cfg.work_dir)
+        # mmengine names the latest checkpoint in a file written after the
+        # checkpoint itself; a kill between the two leaves it empty.
+        if checkpoint is not None and not osp.isfile(checkpoint):
+            raise FileNotFoundError(
+                f'{cfg.work_dir}/last_checkpoint names {checkpoint!r}, which '
+                'is not a file: remove last_checkpoint to restart the stage')
+        cfg.resume = checkpoint is not None
         runner = self._build(cfg)
         runner.train()
-        return runner
+        return runner, dict(
+            resumed_from=checkpoint and osp.basename(checkpoint))
 
     def _train_classifier(self, t: int, cfg: Config) -> dict:
-        runner = self._train(cfg)
+        runner, record = self._train(cfg)
         metrics = {}
         if runner.val_loop is not None and cfg.get('val_dataloader'):
             metrics = runner.val()
-        return _plain(metrics)
+        return dict(record, metrics=_plain(metrics))
 
     def _checkpoint(self, t: int, stage: str) -> str:
         ckpt = find_latest_checkpoint(self.stage_dir(t, stage))
@@ -276,12 +284,18 @@ class ContaRoundRunner:
             cam_dir=cfg.work_dir,
             pseudo_mask=dict(
                 cfg.test_cfg['pseudo_mask'], out_dir=self.pseudo_dir(t)))
-        return _plain(self._build(cfg).test())
+        runner = self._build(cfg)
+        metrics = runner.test()
+        # Files made by this run and files a killed run had finished.
+        return dict(
+            metrics=_plain(metrics),
+            written=runner.test_loop.num_written,
+            kept=runner.test_loop.num_skipped)
 
     def _train_segmentor(self, t: int, cfg: Config) -> dict:
         cfg.train_dataloader.dataset.pseudo_dir = self.pseudo_dir(t)
-        runner = self._train(cfg)
-        return _plain(runner.val())
+        runner, record = self._train(cfg)
+        return dict(record, metrics=_plain(runner.val()))
 
     def _predict_train_split(self, t: int, cfg: Config) -> dict:
         """The segmentor on the training split: x_m files and the bank."""
@@ -305,7 +319,12 @@ class ContaRoundRunner:
                  out_dir=osp.dirname(self.bank_file(t)),
                  **self.conta['bank'])
         ]
-        return _plain(self._build(cfg).test())
+        runner = self._build(cfg)
+        metrics = runner.test()
+        return dict(
+            metrics=_plain(metrics),
+            written=runner.test_loop.num_written,
+            kept=runner.test_loop.num_kept)
 
     # Summary ----------------------------------------------------------
     def _row(self, t: int) -> dict:

@@ -1,5 +1,5 @@
 """Engine: hooks, loops and runners of the CONTA round loop."""
-from .hooks import (ConfounderBankHook, EpochSeedHook,
+from .hooks import (ClassCountCheckHook, ConfounderBankHook, EpochSeedHook,
                     WeightsOnlyCheckpointHook)
 from .loops import (CAMGenerationLoop, MaskPredictionLoop, group_batches,
                     multi_scale_cams, prepare_cam_model)
@@ -7,8 +7,8 @@ from .optim_wrappers import AutocastOptimWrapper
 from .runners import ContaRoundRunner, summary_table
 
 __all__ = [
-    'AutocastOptimWrapper', 'CAMGenerationLoop', 'ConfounderBankHook',
-    'ContaRoundRunner', 'EpochSeedHook', 'group_batches', 'MaskPredictionLoop',
-    'multi_scale_cams',
+    'AutocastOptimWrapper', 'CAMGenerationLoop', 'ClassCountCheckHook',
+    'ConfounderBankHook', 'ContaRoundRunner', 'EpochSeedHook',
+    'group_batches', 'MaskPredictionLoop', 'multi_scale_cams',
     'prepare_cam_model', 'summary_table', 'WeightsOnlyCheckpointHook'
 ]

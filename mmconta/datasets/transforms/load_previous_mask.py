@@ -25,6 +25,7 @@ class LoadPreviousMask(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = osp.join(self.mask_dir, results['img_id'] + '.png')
+        results['prev_mask_path'] = path
         return add_index_map(results, 'prev_mask', path,
                              "previous round's mask")
 

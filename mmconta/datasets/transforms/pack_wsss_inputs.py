@@ -32,6 +32,7 @@ class PackWSSSInputs(PackSegInputs):
         self.map_keys = ('gt_context', 'prev_mask')
 
     def transform(self, results: dict) -> dict:
+        self._check_sizes(results)
         packed = super().transform(results)
         if 'img_labels' in results:
             labels = np.asarray(results['img_labels'], dtype=np.float32)
@@ -42,3 +43,26 @@ class PackWSSSInputs(PackSegInputs):
                 packed['data_samples'].set_data(
                     {key: PixelData(data=data[None])})
         return packed
+
+    def _check_sizes(self, results: dict) -> None:
+        """Refuse a mask whose size matches neither its image nor the image
+        as decoded.
+
+        Transforms resize, crop and flip an image and the masks loaded before
+        them alike, so such masks match the image's current size; a mask
+        loaded after a test-time resize (mmseg's pattern) matches the
+        original size. A mask of the wrong size on disk matches neither and
+        would be learnt or scored pixel-misaligned.
+        """
+        sizes = {tuple(results['img'].shape[:2]),
+                 tuple(results.get('ori_shape', results['img'].shape)[:2])}
+        for key, path_key in (('gt_seg_map', 'seg_map_path'),
+                              ('gt_context', 'context_path'),
+                              ('prev_mask', 'prev_mask_path')):
+            if key in results and tuple(results[key].shape[:2]) not in sizes:
+                raise ValueError(
+                    f'{results.get(path_key, key)}: {key} is '
+                    f'{results[key].shape[:2]} but its image '
+                    f'{results.get("img_path")} is '
+                    f'{" or ".join(map(str, sorted(sizes)))}: a mask must '
+                    'match its image in size')

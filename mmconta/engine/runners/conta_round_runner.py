@@ -302,11 +302,11 @@ class ContaRoundRunner:
         cfg.load_from = self._checkpoint(t, 'seg')
         dataset = cfg.train_dataloader.dataset
         source = dataset.get('dataset', dataset)
-        pipeline = [
-            dict(step, type='PackWSSSInputs')
-            if step['type'] == 'PackSegInputs' else step
-            for step in cfg.test_dataloader.dataset.pipeline
-        ]
+        pipeline = cfg.test_dataloader.dataset.pipeline
+        if pipeline[-1]['type'] != 'PackWSSSInputs':
+            raise ValueError(
+                'seg: the test pipeline must end with PackWSSSInputs, which '
+                'keeps the image-level labels the confounder bank reads')
         cfg.test_dataloader = dict(
             cfg.test_dataloader,
             dataset=dict(source, pipeline=pipeline),

@@ -149,7 +149,7 @@ def test_files_match_the_per_image_reference_and_resume(tree, tmp_path):
     rerun.model.load_state_dict(runner.model.state_dict())
     rerun.test()
     assert rerun.test_loop.num_written == 2
-    assert rerun.test_loop.num_skipped == 4
+    assert rerun.test_loop.num_kept == 4
     assert not list((tmp_path / 'cam').glob('.*'))
     for name, mtime in before.items():
         assert os.path.getmtime(tmp_path / 'cam' / f'{name}.npz') == mtime

@@ -333,7 +333,7 @@ class CAMGenerationLoop(BaseLoop):
         # Filled by ``run``, summed over processes: files written this run
         # and files that already existed.
         self.num_written = 0
-        self.num_skipped = 0
+        self.num_kept = 0
         # Overlays drawn on ranks other than 0, whose visualizer stores none.
         self._overlays: List[Tuple[str, np.ndarray]] = []
         self._visualizer: Optional[CAMVisualizer] = None
@@ -425,10 +425,10 @@ class CAMGenerationLoop(BaseLoop):
         counts = torch.tensor([written], dtype=torch.int64)
         all_reduce(counts)
         self.num_written = int(counts[0])
-        self.num_skipped = sum(done)
+        self.num_kept = sum(done)
         print_log(
             f'CAMGenerationLoop: wrote {self.num_written} CAM files, kept '
-            f'{self.num_skipped} existing ones ({self.cam_dir})',
+            f'{self.num_kept} existing ones ({self.cam_dir})',
             logger='current')
         barrier()
         self._check_result_counts()

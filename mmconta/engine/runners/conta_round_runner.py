@@ -242,6 +242,16 @@ class ContaRoundRunner:
     def _build(cfg: Config) -> Runner:
         return Runner.from_cfg(cfg)
 
+    def _test(self, cfg: Config) -> dict:
+        """Run a test loop that writes files; the record counts the files
+        this run wrote and those a killed run had finished."""
+        runner = self._build(cfg)
+        metrics = runner.test()
+        return dict(
+            metrics=_plain(metrics),
+            written=runner.test_loop.num_written,
+            kept=runner.test_loop.num_kept)
+
     def _train(self, cfg: Config) -> Tuple[Runner, dict]:
         """Train; the record says which checkpoint it resumed from."""
         # Resume from the stage's own latest checkpoint when a previous run
@@ -284,13 +294,7 @@ class ContaRoundRunner:
             cam_dir=cfg.work_dir,
             pseudo_mask=dict(
                 cfg.test_cfg['pseudo_mask'], out_dir=self.pseudo_dir(t)))
-        runner = self._build(cfg)
-        metrics = runner.test()
-        # Files made by this run and files a killed run had finished.
-        return dict(
-            metrics=_plain(metrics),
-            written=runner.test_loop.num_written,
-            kept=runner.test_loop.num_skipped)
+        return self._test(cfg)
 
     def _train_segmentor(self, t: int, cfg: Config) -> dict:
         cfg.train_dataloader.dataset.pseudo_dir = self.pseudo_dir(t)
@@ -319,12 +323,7 @@ class ContaRoundRunner:
                  out_dir=osp.dirname(self.bank_file(t)),
                  **self.conta['bank'])
         ]
-        runner = self._build(cfg)
-        metrics = runner.test()
-        return dict(
-            metrics=_plain(metrics),
-            written=runner.test_loop.num_written,
-            kept=runner.test_loop.num_kept)
+        return self._test(cfg)
 
     # Summary ----------------------------------------------------------
     def _row(self, t: int) -> dict:

@@ -7,9 +7,12 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 model = dict(data_preprocessor=dict(size=(96, 96)))
+# lr 0.05: at 0.02 this from-scratch model on 300 images collapsed to
+# background within 20 epochs on pseudo-masks of mIoU 74.9 (val mIoU 23.6);
+# 0.05 reached 69.6 on the same masks in the same time.
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-4))
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
     dict(
         type='PolyLR',

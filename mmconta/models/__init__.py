@@ -1,6 +1,9 @@
 """Models: CAM classifiers, CONTA heads, refinement networks, segmentors."""
 from . import utils  # noqa: F401  (cam seeds and the dense CRF)
 from .classifiers import CAMClassifier
+from .decode_heads import DeepLabV2Head
 from .heads import CAMHead, ContextAdjustedCAMHead
 
-__all__ = ['CAMClassifier', 'CAMHead', 'ContextAdjustedCAMHead']
+__all__ = [
+    'CAMClassifier', 'CAMHead', 'ContextAdjustedCAMHead', 'DeepLabV2Head'
+]

@@ -1,6 +1,6 @@
-# mmseg's DeepLab-v3 (ASPP head) on a dilated ResNet-101, output stride 8:
-# the segmentation stage's model on VOC and COCO (DeepLab-v2, the paper's,
-# is a one-line swap of decode_head once it is registered).
+# mmseg's DeepLab-v3 (ASPP head) on a dilated ResNet-101, output stride 8,
+# and the backbone and preprocessing of deeplabv2_r101.py (the paper's
+# segmentation model, which the VOC and COCO seg configs use).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     type='EncoderDecoder',

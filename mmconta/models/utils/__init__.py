@@ -1,6 +1,12 @@
-"""Plain functions shared by models and loops: CAM seeds, dense CRF."""
+"""Plain functions shared by models and loops: CAM seeds, dense CRF, random
+walks."""
 from .cam_seeds import cam_argmax, cam_to_pseudo_mask, cam_to_seed
 from .dense_crf import dense_crf_labels
+from .random_walk import (affinity_from_boundary, affinity_from_features,
+                          pair_offsets, random_walk, transition_matrix)
 
-__all__ = ['cam_argmax', 'cam_to_pseudo_mask', 'cam_to_seed',
-           'dense_crf_labels']
+__all__ = [
+    'affinity_from_boundary', 'affinity_from_features', 'cam_argmax',
+    'cam_to_pseudo_mask', 'cam_to_seed', 'dense_crf_labels', 'pair_offsets',
+    'random_walk', 'transition_matrix'
+]

@@ -1,5 +1,6 @@
 from .atomic_write import is_temp_file, write_atomic
-from .launch import enable_amp, prepare_distributed, set_data_root
+from .launch import (drop_pretrained, enable_amp, prepare_distributed,
+                     set_data_root)
 from .palette import voc_palette
 # Importing safe_load registers the weights-only loader of local checkpoints.
 from .safe_load import (SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
@@ -7,7 +8,8 @@ from .safe_load import (SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
 from .set_env import register_all_modules
 
 __all__ = [
-    'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'enable_amp', 'is_temp_file',
-    'load_from_local_safely', 'prepare_distributed', 'register_all_modules',
-    'set_data_root', 'trusted_checkpoints', 'voc_palette', 'write_atomic'
+    'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'drop_pretrained', 'enable_amp',
+    'is_temp_file', 'load_from_local_safely', 'prepare_distributed',
+    'register_all_modules', 'set_data_root', 'trusted_checkpoints',
+    'voc_palette', 'write_atomic'
 ]

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from round_loop import (bank, done, make_shapes, pngs, summary, train,
-                        write_config)
+from round_loop import bank, done, pngs, summary, train, write_config
 
 from mmconta.engine.runners.conta_round_runner import STAGES
 
@@ -18,15 +17,10 @@ SEG_EPOCHS = 2
 
 
 @pytest.fixture(scope='module')
-def data_root(tmp_path_factory):
-    return make_shapes(tmp_path_factory.mktemp('shapes') / 'data')
-
-
-@pytest.fixture(scope='module')
-def reference(tmp_path_factory, data_root):
+def reference(tmp_path_factory, shapes_root):
     """The uninterrupted run."""
     tmp = tmp_path_factory.mktemp('reference')
-    cfg = write_config(tmp / 'conta.py', data_root, ROUNDS, SEG_EPOCHS)
+    cfg = write_config(tmp / 'conta.py', shapes_root, ROUNDS, SEG_EPOCHS)
     train(cfg, tmp / 'work')
     return tmp / 'work'
 
@@ -80,9 +74,9 @@ def assert_same_results(work: Path, reference: Path) -> None:
 
 @pytest.mark.parametrize('point', sorted(KILL_POINTS))
 def test_killed_stage_resumes_and_ends_as_uninterrupted(
-        point, reference, data_root, tmp_path):
+        point, reference, shapes_root, tmp_path):
     t_kill, stage_kill, ready = KILL_POINTS[point]
-    cfg = write_config(tmp_path / 'conta.py', data_root, ROUNDS, SEG_EPOCHS)
+    cfg = write_config(tmp_path / 'conta.py', shapes_root, ROUNDS, SEG_EPOCHS)
     work = tmp_path / 'work'
     kill_when(cfg, work, ready)
     assert not (work / f'round_{t_kill}/{stage_kill}/DONE').exists(), \

@@ -12,7 +12,7 @@ from mmseg.structures import SegDataSample
 from tiny_data import make_coco_tree, make_tree, make_voc_tree
 
 from mmconta.registry import DATASETS, MODELS
-from mmconta.utils import set_data_root
+from mmconta.utils import drop_pretrained, set_data_root
 
 REPO = Path(__file__).parents[2]
 CONFIGS = sorted(
@@ -26,19 +26,6 @@ spec = importlib.util.spec_from_file_location(
     REPO / 'tools/dataset_converters/make_confounded_shapes.py')
 shapes = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(shapes)
-
-
-def drop_pretrained(node):
-    """Remove every ``init_cfg`` that loads weights: none download here."""
-    if isinstance(node, dict):
-        init_cfg = node.get('init_cfg')
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            node.pop('init_cfg')
-        for value in node.values():
-            drop_pretrained(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            drop_pretrained(value)
 
 
 def build_model(path):

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from round_loop import (PYTHON, REPO, bank, make_shapes, pngs, summary, train,
-                        write_config)
+from round_loop import PYTHON, REPO, bank, pngs, summary, train, write_config
 
 from mmconta.engine.runners.conta_round_runner import (STAGES, SUMMARY_KEYS,
                                                        summary_table)
@@ -24,22 +23,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope='module')
-def data_root(tmp_path_factory):
-    return make_shapes(tmp_path_factory.mktemp('shapes') / 'data')
-
-
-@pytest.fixture(scope='module')
-def finished(tmp_path_factory, data_root):
+def finished(tmp_path_factory, shapes_root):
     """An uninterrupted 2-round run."""
     tmp = tmp_path_factory.mktemp('finished')
-    cfg = write_config(tmp / 'conta.py', data_root, rounds=2)
+    cfg = write_config(tmp / 'conta.py', shapes_root, rounds=2)
     train(cfg, tmp / 'work')
     return cfg, tmp / 'work'
 
 
-def test_every_round_and_stage_leaves_its_files(finished, data_root):
+def test_every_round_and_stage_leaves_its_files(finished, shapes_root):
     _, work = finished
-    ids = (data_root / 'ImageSets/Segmentation/train.txt').read_text().split()
+    ids = (shapes_root /
+           'ImageSets/Segmentation/train.txt').read_text().split()
     for t in range(2):
         round_dir = work / f'round_{t}'
         for stage in STAGES:

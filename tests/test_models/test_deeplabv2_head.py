@@ -8,6 +8,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmconta.registry import MODELS
+from mmconta.utils import drop_pretrained
 
 REPO = Path(__file__).parents[2]
 
@@ -33,7 +34,7 @@ def test_output_is_the_sum_of_the_dilated_branches():
 def test_voc_config_builds_deeplabv2_resnet101_and_trains_a_step():
     init_default_scope('mmconta')
     cfg = Config.fromfile(REPO / 'configs/seg/seg_voc.py')
-    cfg.model.pretrained = None
+    drop_pretrained(cfg.model)
     # SyncBN needs a process group; plain BN is the same layer on 1 process.
     cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=True)
     model = MODELS.build(cfg.model)

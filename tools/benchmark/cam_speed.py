@@ -30,6 +30,7 @@ from torch import Tensor, nn
 
 from mmconta.engine import multi_scale_cams, prepare_cam_model
 from mmconta.registry import MODELS
+from mmconta.utils import drop_pretrained
 
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
@@ -55,19 +56,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
-
-
-def drop_pretrained(node):
-    """Remove every ``init_cfg`` that loads pretrained weights."""
-    if isinstance(node, dict):
-        init_cfg = node.get('init_cfg')
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            node.pop('init_cfg')
-        for value in node.values():
-            drop_pretrained(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            drop_pretrained(item)
 
 
 def build_model(config: str) -> Tuple[nn.Module, str]:

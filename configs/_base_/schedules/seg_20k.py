@@ -14,7 +14,8 @@ param_scheduler = [
         end=20000,
         by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=20000)
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=20000, val_interval=20000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(

@@ -27,7 +27,7 @@ Conventions shared by every function here:
   maps (512 / 4); squaring it holds about three at once. These functions are
   meant for such feature-resolution maps, not for full-resolution images.
 """
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -108,26 +108,31 @@ def _pair_windows(height: int, width: int, offset: Offset):
     return max(0, -dx), h, w
 
 
-def _scatter_pairs(values: List[Optional[Tensor]], height: int, width: int,
-                   radius: int, beta: float, like: Tensor) -> Tensor:
+def _pair_affinity(height: int, width: int, radius: int, beta: float,
+                   like: Tensor,
+                   pair_value: Callable[[int, int, int, int, int], Tensor]
+                   ) -> Tensor:
     """Dense symmetric (N, N) affinity, 1 on the diagonal, from pair values.
 
-    ``values[k]`` holds the (h, w) affinities of the k-th offset's window
-    (see :func:`_pair_windows`), or None where no pair fits.
+    ``pair_value(dy, dx, x0, h, w)`` gives the (h, w) affinities of the
+    pairs of offset ``(dy, dx)`` whose sources fill the window
+    ``[0, h) x [x0, x0 + w)`` (see :func:`_pair_windows`); offsets for which
+    no pair fits are skipped.
     """
     n = height * width
     affinity = torch.eye(n, dtype=like.dtype, device=like.device)
     index = torch.arange(n, device=like.device).view(height, width)
-    for (dy, dx), value in zip(pair_offsets(radius), values):
-        if value is None:
+    for dy, dx in pair_offsets(radius):
+        window = _pair_windows(height, width, (dy, dx))
+        if window is None:
             continue
-        x0, h, w = _pair_windows(height, width, (dy, dx))
+        x0, h, w = window
         src = index[:h, x0:x0 + w].reshape(-1)
         dst = index[dy:dy + h, x0 + dx:x0 + dx + w].reshape(-1)
         # The power is taken per pair: the diagonal (1) and the unlinked
         # pairs (0) are fixed points of x ** beta for beta > 0, so this
         # equals the references' power of the whole dense matrix.
-        value = value.reshape(-1).pow(beta)
+        value = pair_value(dy, dx, x0, h, w).reshape(-1).pow(beta)
         affinity[src, dst] = value
         affinity[dst, src] = value
     return affinity
@@ -167,19 +172,17 @@ def affinity_from_features(feat: Tensor,
     _check_radius(radius, where)
     _check_beta(beta, where)
     _, height, width = feat.shape
-    values = []
-    for dy, dx in pair_offsets(radius):
-        window = _pair_windows(height, width, (dy, dx))
-        if window is None:
-            values.append(None)
-            continue
-        x0, h, w = window
+
+    def feature_affinity(dy: int, dx: int, x0: int, h: int,
+                         w: int) -> Tensor:
         src = feat[:, :h, x0:x0 + w]
         dst = feat[:, dy:dy + h, x0 + dx:x0 + dx + w]
         # Mean, not sum, over channels: the scale of beta does not depend
         # on the feature width (448 channels in PSA).
-        values.append(torch.exp(-(src - dst).abs().mean(0)))
-    return _scatter_pairs(values, height, width, radius, beta, feat)
+        return torch.exp(-(src - dst).abs().mean(0))
+
+    return _pair_affinity(height, width, radius, beta, feat,
+                          feature_affinity)
 
 
 def _path_points(dy: int, dx: int) -> List[Offset]:
@@ -237,21 +240,18 @@ def affinity_from_boundary(boundary: Tensor,
                          f'in [{boundary.min().item()}, '
                          f'{boundary.max().item()}]')
     height, width = boundary.shape
-    values = []
-    for dy, dx in pair_offsets(radius):
-        window = _pair_windows(height, width, (dy, dx))
-        if window is None:
-            values.append(None)
-            continue
-        x0, h, w = window
+
+    def path_affinity(dy: int, dx: int, x0: int, h: int, w: int) -> Tensor:
         # Each path point, shifted over the window of sources; the path
         # stays in the bounding box of its ends, so inside the image.
         on_path = torch.stack([
             boundary[py:py + h, x0 + px:x0 + px + w]
             for py, px in _path_points(dy, dx)
         ])
-        values.append(1 - on_path.amax(0))
-    return _scatter_pairs(values, height, width, radius, beta, boundary)
+        return 1 - on_path.amax(0)
+
+    return _pair_affinity(height, width, radius, beta, boundary,
+                          path_affinity)
 
 
 def _check_affinity(affinity: Tensor, where: str) -> None:

@@ -5,14 +5,12 @@ from typing import Dict, List, Sequence
 import numpy as np
 from PIL import Image
 
-from mmconta.utils import voc_palette
+from mmconta.utils import save_index_mask
 
 
 def write_mask(path: Path, mask: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    img = Image.fromarray(mask.astype(np.uint8), mode='P')
-    img.putpalette(np.asarray(voc_palette(256), np.uint8).reshape(-1).tolist())
-    img.save(path)
+    save_index_mask(str(path), mask)
 
 
 def write_image(path: Path, rng: np.random.Generator, size=(24, 32)) -> None:

@@ -15,6 +15,17 @@ def is_temp_file(name: str) -> bool:
     return name.startswith(TMP_PREFIX) and name.endswith(TMP_SUFFIX)
 
 
+def prepare_output_dir(folder: str) -> None:
+    """Create ``folder`` and remove the temp files a killed writer left.
+
+    Call it from one process, before any writes into the folder start.
+    """
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if is_temp_file(name):
+            os.remove(osp.join(folder, name))
+
+
 def write_atomic(path: str, write: Callable[[IO[bytes]], None]) -> None:
     """Write through ``write(file)`` to a temp name, then rename to ``path``.
 

@@ -2,7 +2,6 @@
 import copy
 import logging
 import math
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -24,7 +23,7 @@ from torch.utils.data import DataLoader
 
 from mmconta.models.utils import cam_to_pseudo_mask
 from mmconta.registry import LOOPS
-from mmconta.utils import is_temp_file, voc_palette, write_atomic
+from mmconta.utils import prepare_output_dir, save_index_mask, write_atomic
 from mmconta.visualization import CAMVisualizer
 
 _PSEUDO_MASK_KEYS = ('out_dir', 'bg_thr', 'ignore_band', 'crf')
@@ -444,10 +443,7 @@ class CAMGenerationLoop(BaseLoop):
             dirs.append(self.pseudo_mask['out_dir'])
         if is_main_process():
             for folder in dirs:
-                os.makedirs(folder, exist_ok=True)
-                for name in os.listdir(folder):
-                    if is_temp_file(name):
-                        os.remove(osp.join(folder, name))
+                prepare_output_dir(folder)
         barrier()
 
     @property
@@ -600,11 +596,7 @@ class CAMGenerationLoop(BaseLoop):
                 high_res.numpy(), keys.numpy(), cfg['bg_thr'],
                 ignore_band=cfg.get('ignore_band'), image=image,
                 crf=cfg.get('crf')), dtype=np.uint8)
-        palette = voc_palette(256)
-        palette[:len(self.classes)] = self.dataset.metainfo['palette']
-        png = Image.fromarray(mask)
-        png.putpalette(np.asarray(palette, np.uint8).reshape(-1).tolist())
-        write_atomic(path, lambda f: png.save(f, format='PNG'))
+        save_index_mask(path, mask, self.dataset.metainfo['palette'])
         return mask
 
     def _cam_visualizer(self) -> Optional[CAMVisualizer]:

@@ -1,5 +1,4 @@
 """A test loop that writes a segmentor's masks and resumes from them."""
-import os
 import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
@@ -15,7 +14,7 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from mmconta.registry import LOOPS
-from mmconta.utils import is_temp_file, voc_palette, write_atomic
+from mmconta.utils import prepare_output_dir, save_index_mask
 
 
 @LOOPS.register_module()
@@ -49,7 +48,6 @@ class MaskPredictionLoop(TestLoop):
                  fp16: bool = False) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self.out_dir = out_dir or osp.join(runner.work_dir, 'pred')
-        self._palette = [v for rgb in voc_palette(256) for v in rgb]
         # Filled by ``run``, summed over processes (padding included).
         self.num_written = 0
         self.num_kept = 0
@@ -67,10 +65,7 @@ class MaskPredictionLoop(TestLoop):
             dict: The evaluator's metrics.
         """
         if is_main_process():
-            os.makedirs(self.out_dir, exist_ok=True)
-            for name in os.listdir(self.out_dir):
-                if is_temp_file(name):  # left by a killed run
-                    os.remove(osp.join(self.out_dir, name))
+            prepare_output_dir(self.out_dir)
         barrier()
         self._counts = torch.zeros(2, dtype=torch.int64)
         metrics = super().run()
@@ -108,14 +103,14 @@ class MaskPredictionLoop(TestLoop):
             data_batch=data_batch,
             outputs=outputs)
 
-    def _write(self, pred: torch.Tensor, path: str) -> None:
+    @staticmethod
+    def _write(pred: torch.Tensor, path: str) -> None:
         mask = pred.reshape(pred.shape[-2:]).cpu().numpy()
+        # 255 would read back as the ignore index.
         if mask.max(initial=0) > 254:
             raise ValueError(f'{path}: class id {mask.max()} does not fit a '
                              'uint8 mask')
-        png = Image.fromarray(mask.astype(np.uint8), mode='P')
-        png.putpalette(self._palette)
-        write_atomic(path, lambda f: png.save(f, format='PNG'))
+        save_index_mask(path, mask)
 
     @staticmethod
     def _read(sample, path: str):
@@ -129,5 +124,3 @@ class MaskPredictionLoop(TestLoop):
         sample = sample.clone()
         sample.pred_sem_seg = PixelData(data=torch.from_numpy(mask)[None])
         return sample
-
-

@@ -1,3 +1,4 @@
 from .cam_classifier import CAMClassifier
+from .seam_classifier import SEAMClassifier
 
-__all__ = ['CAMClassifier']
+__all__ = ['CAMClassifier', 'SEAMClassifier']

@@ -1,9 +1,10 @@
+from .load_cam import LoadCAM
 from .load_context_map import LoadContextMap
 from .load_previous_mask import LoadPreviousMask
 from .pack_wsss_inputs import PackWSSSInputs
 from .recompute_image_labels import RecomputeImageLabels
 
 __all__ = [
-    'LoadContextMap', 'LoadPreviousMask', 'PackWSSSInputs',
+    'LoadCAM', 'LoadContextMap', 'LoadPreviousMask', 'PackWSSSInputs',
     'RecomputeImageLabels'
 ]

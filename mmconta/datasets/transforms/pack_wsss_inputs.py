@@ -15,8 +15,9 @@ class PackWSSSInputs(PackSegInputs):
     ``data_sample.gt_img_labels`` (float multi-hot over the foreground
     classes) from ``results['img_labels']``, the index maps
     ``gt_context`` (:class:`LoadContextMap`) and ``prev_mask``
-    (:class:`LoadPreviousMask`) when present, and keeps ``img_id`` in the
-    meta information.
+    (:class:`LoadPreviousMask`) when present, the CAM of :class:`LoadCAM` as
+    ``data_sample.cam`` (PixelData, (K_img, H, W) float) and
+    ``data_sample.cam_keys``, and keeps ``img_id`` in the meta information.
 
     Args:
         meta_keys (tuple[str]): Meta keys to pack. Defaults to mmseg's plus
@@ -42,6 +43,11 @@ class PackWSSSInputs(PackSegInputs):
                 data = torch.from_numpy(results[key].astype(np.int64))
                 packed['data_samples'].set_data(
                     {key: PixelData(data=data[None])})
+        if 'cam' in results:
+            packed['data_samples'].cam = PixelData(
+                data=torch.from_numpy(results['cam']))
+            packed['data_samples'].cam_keys = torch.from_numpy(
+                results['cam_keys'])
         return packed
 
     def _check_sizes(self, results: dict) -> None:

@@ -1,0 +1,10 @@
+# IRN's inter-pixel relation network on MS-COCO 2014 train, with VOC's
+# recipe (configs/refine/irn_voc.py).
+#   tools/dist_train.sh configs/refine/irn_coco.py 8
+_base_ = [
+    '../_base_/models/irn_r50.py', '../_base_/datasets/coco_refine.py',
+    '../_base_/schedules/irn_3ep.py', '../_base_/default_runtime.py'
+]
+model = dict(data_preprocessor=dict(size=(512, 512)))
+# IRN's step/cam_to_ir_label.py thresholds (see irn_voc.py).
+cam_labels = dict(ignore_band=(0.05, 0.30), crf=dict())

@@ -35,15 +35,20 @@ def make_shapes(root: Path, num_train: int = 12, num_val: int = 4) -> Path:
 
 
 def write_config(path: Path, data_root: Path, rounds: int,
-                 seg_epochs: int = 1) -> Path:
-    """A conta config on configs/conta/cam_shapes.py, sized for tests."""
+                 seg_epochs: int = 1, method: str = 'cam') -> Path:
+    """A conta config on configs/conta/<method>_shapes.py, sized for tests;
+    the refinement stages of ``seam`` and ``irn`` train one epoch too."""
     seg = dict(SMALL, **{'train_cfg.max_epochs': seg_epochs})
-    path.write_text(
-        f'_base_ = [{str(REPO / "configs/conta/cam_shapes.py")!r}]\n'
+    text = (
+        f'_base_ = [{str(REPO / f"configs/conta/{method}_shapes.py")!r}]\n'
         f'data_root = {str(data_root)!r}\n'
         f'rounds = {rounds}\n'
         f'cls = dict(cfg_options={dict(SMALL, **{"test_cfg.num_vis": 2})!r})\n'
         f'seg = dict(cfg_options={seg!r})\n')
+    if method != 'cam':  # the refiner has no validation
+        refine = {k: v for k, v in SMALL.items() if 'val' not in k}
+        text += f'refine = dict(cfg_options={refine!r})\n'
+    path.write_text(text)
     return path
 
 

@@ -63,6 +63,13 @@ def test_conta_config_stages_agree(path):
     assert cams.ann_file == source.ann_file
     assert cams.type == source.type
     assert cls_cfg.train_dataloader.dataset.ann_file == source.ann_file
+    if runner.refines:
+        # The refiner learns from and walks the CAMs of that same set.
+        refine_cfg = runner.stage_cfgs['refine']
+        assert refine_cfg.test_dataloader.dataset.ann_file == source.ann_file
+        assert refine_cfg.train_dataloader.dataset.dataset.ann_file == \
+            source.ann_file
+        assert refine_cfg.cam_labels
 
 
 @pytest.mark.parametrize('name,num_classes', [('cam_voc', 20),

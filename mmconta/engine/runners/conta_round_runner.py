@@ -16,21 +16,13 @@ from mmconta.registry import RUNNERS
 from mmconta.utils import (enable_amp, prepare_distributed, set_data_root,
                            write_atomic)
 
-STAGES = ('cls', 'cam', 'seg', 'seg_train')
+STAGES = ('cls', 'cam', 'refiner', 'refine', 'seg', 'seg_train')
+REFINE_STAGES = ('refiner', 'refine')
+# Which stage config each stage runs.
+_STAGE_CONFIG = dict(cls='cls', cam='cls', refiner='refine', refine='refine',
+                     seg='seg', seg_train='seg')
 DONE_FILE = 'DONE'
 SUMMARY_FILE = 'summary.json'
-SUMMARY_KEYS = ('round', 'seed_miou', 'seed_best_thr', 'mask_miou',
-                'seg_val_miou')
-# Where each summary column comes from: (stage, metric key).
-_SUMMARY_SOURCES = {
-    'seed_miou': ('cam', 'seed/mIoU'),
-    'seed_best_miou': ('cam', 'seed/best_mIoU'),
-    'seed_best_thr': ('cam', 'seed/best_thr'),
-    'context_share': ('cam', 'seed/context_share'),
-    'mask_miou': ('cam', 'mask/mIoU'),
-    'seg_val_miou': ('seg', 'mIoU'),
-    'seg_train_miou': ('seg_train', 'train/mIoU'),
-}
 
 
 def _write_json(path: str, obj) -> None:
@@ -51,6 +43,14 @@ class ContaRoundRunner:
     ``cam``
         Its test loop (:class:`CAMGenerationLoop`): CAMs into ``cam/``,
         pseudo-masks into ``round_<t>/pseudo/``, seed and mask metrics.
+        With a refinement method, the masks written are the refiner's
+        training labels (the refine config's ``cam_labels``: confident
+        foreground and background, 255 between) into
+        ``round_<t>/cam_labels/``.
+    ``refiner``, ``refine`` (only with ``refine``)
+        Train the refinement network (``refine.config``: AffinityNet, IRN)
+        on ``cam_labels/``, then its test loop (:class:`MaskPredictionLoop`)
+        walks each training image's CAM into ``round_<t>/pseudo/``.
     ``seg``
         Train the segmentor (``seg.config``) on ``round_<t>/pseudo/``; its
         val mIoU on ground truth.
@@ -76,6 +76,11 @@ class ContaRoundRunner:
             ``{{fileDirname}}/...`` makes it relative to the conta config),
             ``cfg_options`` (dict merged into it).
         seg (dict): The same for the segmentation stage.
+        refine (dict, optional): The same for the refinement stages, plus
+            ``init_from_classifier`` (bool): start the refiner from the
+            round's classifier checkpoint (its matching ``backbone.*``
+            weights), for backbones without pretrained weights. None: no
+            refinement, the CAM stage's masks are the pseudo-masks.
         conta (dict): ``head`` (options of ``ContextAdjustedCAMHead``),
             ``bank`` (options of ``ConfounderBankHook``).
         data_root (str, optional): Put into every stage's datasets.
@@ -90,6 +95,7 @@ class ContaRoundRunner:
                  rounds: int,
                  cls: dict,
                  seg: dict,
+                 refine: Optional[dict] = None,
                  conta: Optional[dict] = None,
                  data_root: Optional[str] = None,
                  randomness: Optional[dict] = None,
@@ -103,6 +109,17 @@ class ContaRoundRunner:
             'cls': self._load_stage(cls, 'cls'),
             'seg': self._load_stage(seg, 'seg'),
         }
+        self.init_refiner_from_classifier = False
+        if refine is not None:
+            refine = dict(refine)
+            self.init_refiner_from_classifier = bool(
+                refine.pop('init_from_classifier', False))
+            self.stage_cfgs['refine'] = self._load_stage(refine, 'refine')
+            if self.stage_cfgs['refine'].get('cam_labels') is None:
+                raise ValueError(
+                    'refine: its config must set cam_labels, the options of '
+                    'the CAM stage\'s training labels for the refiner '
+                    '(bg_thr, ignore_band, crf)')
         self.conta = dict(head=dict(), bank=dict())
         self.conta.update(conta or {})
         self.data_root = data_root
@@ -133,6 +150,7 @@ class ContaRoundRunner:
             rounds=cfg.rounds,
             cls=cfg.cls,
             seg=cfg.seg,
+            refine=cfg.get('refine'),
             conta=cfg.get('conta'),
             data_root=cfg.get('data_root'),
             randomness=cfg.get('randomness'),
@@ -148,6 +166,19 @@ class ContaRoundRunner:
 
     def pseudo_dir(self, t: int) -> str:
         return osp.join(self.round_dir(t), 'pseudo')
+
+    def cam_labels_dir(self, t: int) -> str:
+        return osp.join(self.round_dir(t), 'cam_labels')
+
+    @property
+    def refines(self) -> bool:
+        return 'refine' in self.stage_cfgs
+
+    @property
+    def stages(self) -> Tuple[str, ...]:
+        """This method's stages, in order."""
+        return tuple(s for s in STAGES
+                     if self.refines or s not in REFINE_STAGES)
 
     def bank_file(self, t: int) -> str:
         return osp.join(self.round_dir(t), 'bank', 'confounder_bank.npz')
@@ -165,6 +196,8 @@ class ContaRoundRunner:
         run_stage: Dict[str, Callable[[int, Config], dict]] = {
             'cls': self._train_classifier,
             'cam': self._generate_cams,
+            'refiner': self._train_refiner,
+            'refine': self._refine,
             'seg': self._train_segmentor,
             'seg_train': self._predict_train_split,
         }
@@ -176,7 +209,7 @@ class ContaRoundRunner:
             file_mode='a')  # a resumed loop appends
         rows = []
         for t in range(self.rounds):
-            for stage in STAGES:
+            for stage in self.stages:
                 done = self.done_file(t, stage)
                 if osp.isfile(done):
                     self._log(f'round {t} {stage}: done, skipped ({done})')
@@ -197,8 +230,7 @@ class ContaRoundRunner:
 
     def _stage_cfg(self, t: int, stage: str) -> Config:
         """A copy of the stage's config, placed and seeded for round t."""
-        base = self.stage_cfgs['cls' if stage in ('cls', 'cam') else 'seg']
-        cfg = copy.deepcopy(base)
+        cfg = copy.deepcopy(self.stage_cfgs[_STAGE_CONFIG[stage]])
         cfg.work_dir = self.stage_dir(t, stage)
         cfg.launcher = self.launcher
         cfg.randomness = copy.deepcopy(self.randomness)
@@ -210,7 +242,7 @@ class ContaRoundRunner:
         if self.data_root is not None:
             set_data_root(cfg, self.data_root)
         prepare_distributed(cfg)
-        if self.amp and stage in ('cls', 'seg'):
+        if self.amp and stage in ('cls', 'refiner', 'seg'):
             enable_amp(cfg)
         if stage in ('cls', 'cam') and t > 0:
             self._adjust_context(cfg, t)
@@ -289,11 +321,35 @@ class ContaRoundRunner:
         if cfg.test_cfg.get('pseudo_mask') is None:
             raise ValueError('cls: the CAM loop (test_cfg) must write '
                              'pseudo-masks: set test_cfg.pseudo_mask')
+        pseudo_mask = dict(cfg.test_cfg['pseudo_mask'],
+                           out_dir=self.pseudo_dir(t))
+        if self.refines:
+            pseudo_mask.update(self.stage_cfgs['refine'].cam_labels,
+                               out_dir=self.cam_labels_dir(t))
         cfg.test_cfg = dict(
-            cfg.test_cfg,
-            cam_dir=cfg.work_dir,
-            pseudo_mask=dict(
-                cfg.test_cfg['pseudo_mask'], out_dir=self.pseudo_dir(t)))
+            cfg.test_cfg, cam_dir=cfg.work_dir, pseudo_mask=pseudo_mask)
+        return self._test(cfg)
+
+    def _train_refiner(self, t: int, cfg: Config) -> dict:
+        cfg.train_dataloader.dataset.pseudo_dir = self.cam_labels_dir(t)
+        if self.init_refiner_from_classifier:
+            cfg.load_from = self._checkpoint(t, 'cls')
+        _, record = self._train(cfg)
+        return dict(record, metrics={})
+
+    def _refine(self, t: int, cfg: Config) -> dict:
+        """The refiner walks every training image's CAM to a pseudo-mask."""
+        cfg.load_from = self._checkpoint(t, 'refiner')
+        pipeline = cfg.test_dataloader.dataset.pipeline
+        load_cam = [step for step in pipeline if step['type'] == 'LoadCAM']
+        if len(load_cam) != 1:
+            raise ValueError('refine: the test pipeline needs one LoadCAM, '
+                             f'got {len(load_cam)}')
+        load_cam[0]['cam_dir'] = self.stage_dir(t, 'cam')
+        cfg.test_dataloader.sampler = dict(
+            type='DefaultSampler', shuffle=False)
+        cfg.test_cfg = dict(type='MaskPredictionLoop',
+                            out_dir=self.pseudo_dir(t))
         return self._test(cfg)
 
     def _train_segmentor(self, t: int, cfg: Config) -> dict:
@@ -326,9 +382,35 @@ class ContaRoundRunner:
         return self._test(cfg)
 
     # Summary ----------------------------------------------------------
+    def _summary_sources(self) -> Dict[str, Tuple[str, str]]:
+        """Where each summary column comes from: (stage, metric key).
+
+        ``mask_miou`` scores the pseudo-masks the segmentor trains on: the
+        refined ones with a refinement method, whose training labels are
+        then ``label_miou`` (over the pixels they label) with
+        ``label_ignore`` (% of pixels left unlabelled).
+        """
+        sources = {
+            'seed_miou': ('cam', 'seed/mIoU'),
+            'seed_best_miou': ('cam', 'seed/best_mIoU'),
+            'seed_best_thr': ('cam', 'seed/best_thr'),
+            'context_share': ('cam', 'seed/context_share'),
+        }
+        if self.refines:
+            sources.update(
+                label_miou=('cam', 'mask/mIoU'),
+                label_ignore=('cam', 'mask/ignore_ratio'),
+                mask_miou=('refine', 'mask/mIoU'))
+        else:
+            sources['mask_miou'] = ('cam', 'mask/mIoU')
+        sources.update(
+            seg_val_miou=('seg', 'mIoU'),
+            seg_train_miou=('seg_train', 'train/mIoU'))
+        return sources
+
     def _row(self, t: int) -> dict:
         row = dict(round=t)
-        for column, (stage, key) in _SUMMARY_SOURCES.items():
+        for column, (stage, key) in self._summary_sources().items():
             with open(self.done_file(t, stage)) as f:
                 row[column] = json.load(f)['metrics'].get(key)
         return row

@@ -1,0 +1,5 @@
+# CONTA on IRN for PASCAL VOC 2012 + SBD: IRN's CAM network (ResNet-50), its
+# boundary network's random walk to pseudo-masks, DeepLab-v2, 3 rounds.
+#   tools/dist_train.sh configs/conta/irn_voc.py 4
+_base_ = ['./cam_voc.py']
+refine = dict(config='{{fileDirname}}/../refine/irn_voc.py')

@@ -35,6 +35,10 @@ def batch(n=2, size=32):
 @pytest.mark.parametrize('backbone,channels', [
     (TINY_RESNET, 64),
     (dict(type='mmpretrain.ResNet', depth=18, out_indices=(3, )), 512),
+    # A ViT's patch tokens as a feature map; positions are resized to the
+    # input, so CAMs work at any image size.
+    (dict(type='mmpretrain.VisionTransformer', arch='deit-tiny', img_size=32,
+          patch_size=8, out_type='featmap'), 192),
 ])
 def test_modes_and_cam(backbone, channels):
     model = build(backbone, channels)

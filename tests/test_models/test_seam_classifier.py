@@ -263,3 +263,34 @@ def test_seam_train_pipeline_crops_448(tmp_path, name, make_data):
     # Long side 448-768 then a 448 crop (the preprocessor pads to 448).
     assert max(inputs.shape[-2:]) == 448
     assert cfg.model.data_preprocessor.size == (448, 448)
+
+
+@pytest.mark.parametrize('backbone,pcm_channels,feat_channels', [
+    # mmseg's ResNet-50 at output stride 8: stages 2, 3 for the PCM.
+    (dict(type='ResNet', depth=50, strides=(1, 2, 1, 1),
+          dilations=(1, 1, 2, 4), out_indices=(1, 2, 3)), (512, 1024), 2048),
+    # mmpretrain's ResNet-50 by scope.
+    (dict(type='mmpretrain.ResNet', depth=50, strides=(1, 2, 1, 1),
+          dilations=(1, 1, 2, 4), out_indices=(1, 2, 3)), (512, 1024), 2048),
+])
+def test_voc_config_takes_another_backbone(backbone, pcm_channels,
+                                           feat_channels):
+    """SEAM's VOC config with the backbone swapped as a user would."""
+    init_default_scope('mmconta')
+    cfg = Config.fromfile(str(REPO / 'configs/seam/seam_voc.py'))
+    cfg.merge_from_dict({
+        'model.backbone': dict(backbone, _delete_=True),
+        'model.pcm.in_channels': pcm_channels,
+        'model.head.in_channels': feat_channels
+    })
+    model = MODELS.build(cfg.model)
+    model.train()
+    sample = SegDataSample()
+    sample.gt_img_labels = torch.zeros(20)
+    sample.gt_img_labels[3] = 1
+    losses = model(torch.randn(1, 3, 64, 64), [sample], mode='loss')
+    sum(losses.values()).backward()
+    assert model.pcm.embed_conv.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        assert model.cam(torch.randn(1, 3, 64, 64)).shape == (1, 20, 8, 8)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import torch
 from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -49,3 +50,19 @@ def test_voc_config_builds_deeplabv2_resnet101_and_trains_a_step():
     losses['decode.loss_ce'].backward()
     assert torch.isfinite(losses['decode.loss_ce'])
     assert all(b.weight.grad.abs().sum() > 0 for b in model.decode_head.aspp)
+
+
+def test_deeplabv3plus_option_builds_and_trains_a_step():
+    """mmseg's DeepLab-v3+ swapped in for the paper's DeepLab-v2."""
+    init_default_scope('mmconta')
+    cfg = Config.fromfile(REPO / 'configs/seg/seg_deeplabv3plus_voc.py')
+    drop_pretrained(cfg.model)
+    # SyncBN needs a process group; plain BN is the same layer on 1 process.
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    assert type(model.decode_head).__name__ == 'DepthwiseSeparableASPPHead'
+    sample = SegDataSample(metainfo=dict(img_shape=(64, 64)))
+    sample.gt_sem_seg = PixelData(
+        data=torch.randint(0, 21, (1, 64, 64), dtype=torch.long))
+    losses = model(torch.randn(2, 3, 64, 64), [sample, sample], mode='loss')
+    losses['decode.loss_ce'].backward()
+    assert torch.isfinite(losses['decode.loss_ce'])

@@ -1,0 +1,24 @@
+# SEAM's training augmentation (train_SEAM.py): long side 448-768
+# (RandomResizeLong), flip, colour jitter, random crop 448 (smaller images
+# padded by the data preprocessor). Used by configs/seam/seam_{voc,coco}.py
+# as {{_base_.seam_train_pipeline}}.
+seam_crop_size = (448, 448)
+seam_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(
+        type='RandomResize',
+        scale=(448, 448),
+        ratio_range=(1.0, 768 / 448),
+        keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    # SEAM's ColorJitter also shifts hue by up to 0.1; mmcv 2.1's
+    # adjust_hue overflows under numpy 2 for negative shifts, so no hue.
+    dict(
+        type='mmpretrain.ColorJitter',
+        brightness=0.3,
+        contrast=0.3,
+        saturation=0.3),
+    dict(type='RandomCrop', crop_size=seam_crop_size),
+    dict(type='PackWSSSInputs'),
+]

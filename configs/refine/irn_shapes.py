@@ -8,7 +8,7 @@
 #       load_from=CLS_CHECKPOINT
 _base_ = [
     '../_base_/models/irn_r50.py', '../_base_/datasets/shapes_refine.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/irn_3ep.py', '../_base_/default_runtime.py'
 ]
 model = dict(
     data_preprocessor=dict(size=(96, 96)),
@@ -53,15 +53,5 @@ cam_labels = dict(bg_thr=0.5, ignore_band=(0.35, 0.65))
 # stopped the walk flooding (logt 0-3 all ~74.5) but gave at best 74.8 on
 # the 60 images (seed 75.1), so it is not used. About 1.5 minutes of
 # training and 11 s of prediction on 1 thread.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0,
-        by_epoch=True,
-        convert_to_iter_based=True)
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10)
+train_cfg = dict(max_epochs=10)
+auto_scale_lr = dict(base_batch_size=16)

@@ -296,6 +296,11 @@ class ContaRoundRunner:
                 f'{cfg.work_dir}/last_checkpoint names {checkpoint!r}, which '
                 'is not a file: remove last_checkpoint to restart the stage')
         cfg.resume = checkpoint is not None
+        if cfg.resume:
+            # mmengine resumes from load_from when one is set (a stage's
+            # initial weights, e.g. the refiner's classifier checkpoint),
+            # not from the stage's own latest checkpoint.
+            cfg.load_from = checkpoint
         runner = self._build(cfg)
         runner.train()
         return runner, dict(

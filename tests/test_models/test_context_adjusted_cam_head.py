@@ -50,6 +50,11 @@ def test_classifier_sees_m_and_cams_see_only_the_image(bank_file):
     assert head.classifier.weight.shape == (3, 5, 1, 1)
     feat = torch.randn(2, 4, 6, 6)
     data_samples = samples()
+    # M's weights start at zero: the plain classifier at initialisation.
+    torch.testing.assert_close(head(feat, data_samples),
+                               head.cam(feat).mean((2, 3)))
+    with torch.no_grad():
+        head.classifier.weight[:, 4:] = 1.0
     logits = head(feat, data_samples)
     cams = head.cam(feat)
     assert cams.shape == (2, 3, 6, 6)

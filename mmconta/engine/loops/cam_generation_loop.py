@@ -37,7 +37,8 @@ def multi_scale_cams(model: nn.Module,
                      output_stride: int = 16,
                      high_res: bool = True,
                      channels_last: bool = True,
-                     max_forward_pixels: Optional[int] = 2 * 320 * 320
+                     max_forward_pixels: Optional[int] = 2 * 320 * 320,
+                     context: Optional[Tensor] = None
                      ) -> List[Tuple[Tensor, Optional[Tensor]]]:
     """IRN's multi-scale, flipped CAMs of a batch of equal-sized images.
 
@@ -82,6 +83,10 @@ def multi_scale_cams(model: nn.Module,
             image); None runs one forward per scale. Per image, large batches
             are slower on a CPU (cache-bound) and gain little on a GPU once
             this size is reached. Defaults to 2 * 320 * 320.
+        context (Tensor, optional): CONTA's M (B, 1, h, w) in image
+            coordinates, for a model whose CAMs depend on it
+            (``model.cam(inputs, context)``): flipped with the flipped
+            images; the model resizes it to each scale. Defaults to None.
 
     Returns:
         list[tuple[Tensor, Tensor | None]]: Per image, the stride-4 CAM
@@ -103,16 +108,20 @@ def multi_scale_cams(model: nn.Module,
                     int(np.round(width * scale)))
             images = inputs if size == (height, width) else F.interpolate(
                 inputs, size=size, mode='bilinear', align_corners=False)
+            contexts = context
             if flip:
                 images = torch.cat([images, images.flip(-1)])
+                if context is not None:
+                    contexts = torch.cat([context, context.flip(-1)])
             if channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
             chunk = len(images) if max_forward_pixels is None else max(
                 1, max_forward_pixels // (size[0] * size[1]))
             cams = F.relu(
                 torch.cat([
-                    model.cam(images[i:i + chunk])[:, channels]
-                    for i in range(0, len(images), chunk)
+                    (model.cam(images[i:i + chunk]) if contexts is None else
+                     model.cam(images[i:i + chunk], contexts[i:i + chunk])
+                     )[:, channels] for i in range(0, len(images), chunk)
                 ]))
             if flip:
                 cams = cams[:num] + cams[num:].flip(-1)
@@ -156,7 +165,9 @@ def prepare_cam_model(model: nn.Module,
         nn.Module: The prepared copy.
     """
     model = copy.deepcopy(model).eval()
-    if fuse_conv_bn:
+    # A backbone taking CONTA's M through a forward hook stays unfused:
+    # fusion would replace the hooked convolution.
+    if fuse_conv_bn and not getattr(model, 'context_at_cam', False):
         try:
             model.backbone = fuse(model.backbone)
         except Exception as e:  # not every backbone is fx-traceable
@@ -525,10 +536,15 @@ class CAMGenerationLoop(BaseLoop):
         computed = {}
         for positions in groups.values():
             inputs = self._normalise(model, data_batch, positions)
+            context = None
+            if getattr(model, 'context_at_cam', False):
+                context = model.context(
+                    [data_batch['data_samples'][p] for p in positions],
+                    inputs)
             cams = multi_scale_cams(
                 model, inputs, [keys[p] for p in positions], self.scales,
                 self.flip, self.output_stride, self.save_high_res,
-                self.channels_last, self.max_forward_pixels)
+                self.channels_last, self.max_forward_pixels, context)
             for pos, (cam, high_res) in zip(positions, cams):
                 computed[pos] = (cam.float().cpu(), None if high_res is None
                                  else high_res.float().cpu())

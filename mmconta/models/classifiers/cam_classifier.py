@@ -1,5 +1,5 @@
 """A multi-label image classifier whose head yields CAMs."""
-from typing import List, Optional, Union
+from typing import List, Optional, Sequence, Union
 
 from mmengine.model import BaseModel
 from mmseg.structures import SegDataSample
@@ -41,17 +41,50 @@ class CAMClassifier(BaseModel):
         self.backbone = MODELS.build(backbone)
         self.head = MODELS.build(head)
         self.feature_index = feature_index
+        if hasattr(self.head, 'attach'):  # CONTA's M into the backbone
+            self.head.attach(self.backbone)
 
-    def extract_feat(self, inputs: Tensor) -> Tensor:
+    @property
+    def context_at_cam(self) -> bool:
+        """Whether CAMs depend on the image's x_m (CONTA's M placed in the
+        backbone, or M's term in the CAMs)."""
+        return getattr(self.head, 'needs_context_at_cam', False)
+
+    def context(self, data_samples: Optional[Sequence],
+                like: Tensor) -> Optional[Tensor]:
+        """CONTA's M (N, 1, h, w) for the batch, or None without CONTA."""
+        if not hasattr(self.head, 'context'):
+            return None
+        return self.head.context(data_samples, like)
+
+    def backbone_feats(self, inputs: Tensor,
+                       context: Optional[Tensor] = None) -> tuple:
+        """Every backbone output; ``context`` is M where M enters it."""
+        if not getattr(self.head, 'needs_backbone', False):
+            return self.backbone(inputs)
+        with self.head.use_context(context):
+            return self.backbone(inputs)
+
+    def extract_feat(self, inputs: Tensor,
+                     context: Optional[Tensor] = None) -> Tensor:
         """The backbone output at ``feature_index``.
 
         Args:
             inputs (Tensor): Normalised images (N, 3, H, W).
+            context (Tensor, optional): CONTA's M (N, 1, h, w), needed
+                where M enters the backbone.
 
         Returns:
             Tensor: Features (N, C, h, w).
         """
-        return self.backbone(inputs)[self.feature_index]
+        return self.backbone_feats(inputs, context)[self.feature_index]
+
+    def _backbone_context(self, inputs: Tensor,
+                          data_samples: Optional[Sequence]
+                          ) -> Optional[Tensor]:
+        if not getattr(self.head, 'needs_backbone', False):
+            return None
+        return self.context(data_samples, inputs)
 
     def forward(self,
                 inputs: Tensor,
@@ -77,7 +110,8 @@ class CAMClassifier(BaseModel):
         if mode == 'loss' and data_samples is None:
             raise ValueError("mode='loss' needs data_samples with "
                              'gt_img_labels, got None')
-        feat = self.extract_feat(inputs)
+        feat = self.extract_feat(
+            inputs, self._backbone_context(inputs, data_samples))
         if mode == 'loss':
             return self.head.loss(feat, data_samples)
         if mode == 'predict':
@@ -86,13 +120,18 @@ class CAMClassifier(BaseModel):
             return self.head.predict(feat, data_samples)
         return self.head(feat, data_samples)
 
-    def cam(self, inputs: Tensor) -> Tensor:
+    def cam(self, inputs: Tensor, context: Optional[Tensor] = None) -> Tensor:
         """Class activation maps, before ReLU.
 
         Args:
             inputs (Tensor): Normalised images (N, 3, H, W).
+            context (Tensor, optional): CONTA's M (N, 1, h, w) in image
+                coordinates, needed when :attr:`context_at_cam`.
 
         Returns:
             Tensor: (N, K, h, w) at the backbone's output stride.
         """
-        return self.head.cam(self.extract_feat(inputs))
+        feat = self.extract_feat(inputs, context)
+        if getattr(self.head, 'cam_with_context', False):
+            return self.head.cam(feat, context)
+        return self.head.cam(feat)

@@ -159,35 +159,40 @@ class SEAMClassifier(CAMClassifier):
                 cam.amax(dim=(2, 3), keepdim=True) + 1e-5)
             return max_onehot(with_background(cam))
 
-    def _cams(self, inputs: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    def _cams(self, inputs: Tensor, context: Optional[Tensor] = None
+              ) -> Tuple[Tensor, Tensor, Tensor]:
         """Head features, CAM and PCM output at the feature resolution."""
-        feats = self.backbone(inputs)
+        feats = self.backbone_feats(inputs, context)
         feat = feats[self.feature_index]
         cam = self.head.cam(feat)
         return feat, cam, self.pcm(self.pcm_seed(cam), inputs, feats)
 
-    def cam(self, inputs: Tensor) -> Tensor:
+    def cam(self, inputs: Tensor, context: Optional[Tensor] = None) -> Tensor:
         """The PCM-refined CAMs (SEAM's inference map).
 
         Args:
             inputs (Tensor): Normalised images (N, 3, H, W).
+            context (Tensor, optional): CONTA's M where it enters the
+                backbone (:meth:`CAMClassifier.cam`).
 
         Returns:
             Tensor: (N, K, h, w), non-negative, at the head's features'
             resolution.
         """
-        return self._cams(inputs)[2][:, 1:]
+        return self._cams(inputs, context)[2][:, 1:]
 
-    def plain_cam(self, inputs: Tensor) -> Tensor:
+    def plain_cam(self, inputs: Tensor,
+                  context: Optional[Tensor] = None) -> Tensor:
         """The CAMs without the PCM, before ReLU (:meth:`CAMClassifier.cam`).
 
         Args:
             inputs (Tensor): Normalised images (N, 3, H, W).
+            context (Tensor, optional): As for :meth:`cam`.
 
         Returns:
             Tensor: (N, K, h, w).
         """
-        return super().cam(inputs)
+        return super().cam(inputs, context)
 
     def _view(self, inputs: Tensor,
               data_samples: Sequence) -> Tuple[Tensor, Tensor, Tensor]:
@@ -196,7 +201,8 @@ class SEAMClassifier(CAMClassifier):
         The maps are upsampled to the view's size, as SEAM's network
         returns them.
         """
-        feat, cam, cam_rv = self._cams(inputs)
+        feat, cam, cam_rv = self._cams(
+            inputs, self._backbone_context(inputs, data_samples))
         loss_cls = self.head.loss(feat, data_samples)['loss_cls']
         size = inputs.shape[-2:]
         cam, cam_rv = (

@@ -1,4 +1,5 @@
 """The confounder set of CONTA, built from a segmentation model's masks."""
+import logging
 import os
 import os.path as osp
 from typing import Optional, Sequence, Tuple
@@ -136,6 +137,17 @@ class ConfounderBankHook(Hook):
             print_log(
                 f'ConfounderBankHook: no image contains {empty}; their '
                 'confounders are all zero', logger='current')
+        # A segmentor that drops a class leaves its confounder empty though
+        # images carry the class: CONTA then adjusts with nothing.
+        faint = [c for c, n, m in zip(self.classes, self.counts,
+                                      confounders.flatten(1).mean(1))
+                 if n > 0 and m < 1e-3]
+        if faint:
+            print_log(
+                f'ConfounderBankHook: the masks hold almost no pixel of '
+                f'{faint} (mean area < 0.1 %) on the images that contain '
+                'them; their confounders are near zero', logger='current',
+                level=logging.WARNING)
         if is_main_process():
             out_dir = self.out_dir or runner.work_dir
             os.makedirs(out_dir, exist_ok=True)

@@ -2,15 +2,18 @@
 import copy
 import gc
 import json
+import logging
 import os
 import os.path as osp
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
+import numpy as np
 from mmengine.config import Config
 from mmengine.dist import barrier, is_main_process
 from mmengine.logging import MMLogger, print_log
 from mmengine.runner import Runner, find_latest_checkpoint
+from PIL import Image
 
 from mmconta.registry import RUNNERS
 from mmconta.utils import (enable_amp, prepare_distributed, set_data_root,
@@ -81,10 +84,19 @@ class ContaRoundRunner:
             round's classifier checkpoint (its matching ``backbone.*``
             weights), for backbones without pretrained weights. None: no
             refinement, the CAM stage's masks are the pseudo-masks.
-        conta (dict): ``head`` (options of ``ContextAdjustedCAMHead``),
-            ``bank`` (options of ``ConfounderBankHook``).
+        conta (dict): ``head`` (options of ``ContextAdjustedCAMHead``,
+            e.g. ``inject``), ``bank`` (options of ``ConfounderBankHook``),
+            ``adjust`` (bool, default True: False is the retraining control,
+            round t >= 1 run as CONTA's round t, same pipeline, schedule and
+            seed, without M) and ``control`` (None, or ``'shuffled'``: each
+            image gets another image's x_m).
+        stop_after (str, optional): The last round stops after this stage
+            (e.g. ``'seg'`` when its train-split masks and bank are not
+            needed); its summary row leaves the skipped columns empty.
         data_root (str, optional): Put into every stage's datasets.
-        randomness (dict): Seed of every stage.
+        randomness (dict): Seed of round 0's stages; round t uses
+            ``seed + t``, in every arm, so retraining noise is the same in
+            CONTA and its controls.
         work_dir, launcher: As for mmengine.
         amp (bool): Mixed precision in the training stages
             (``tools/train.py --amp``).
@@ -97,6 +109,7 @@ class ContaRoundRunner:
                  seg: dict,
                  refine: Optional[dict] = None,
                  conta: Optional[dict] = None,
+                 stop_after: Optional[str] = None,
                  data_root: Optional[str] = None,
                  randomness: Optional[dict] = None,
                  launcher: str = 'none',
@@ -120,8 +133,20 @@ class ContaRoundRunner:
                     'refine: its config must set cam_labels, the options of '
                     'the CAM stage\'s training labels for the refiner '
                     '(bg_thr, ignore_band, crf)')
-        self.conta = dict(head=dict(), bank=dict())
+        self.conta = dict(head=dict(), bank=dict(), adjust=True,
+                          control=None)
+        unknown = set(conta or {}) - set(self.conta)
+        if unknown:
+            raise ValueError(f'conta: unknown keys {sorted(unknown)}; known: '
+                             f'{sorted(self.conta)}')
         self.conta.update(conta or {})
+        if self.conta['control'] not in (None, 'shuffled'):
+            raise ValueError("conta.control must be None or 'shuffled', got "
+                             f"{self.conta['control']!r}")
+        if stop_after is not None and stop_after not in self.stages:
+            raise ValueError(f'stop_after must be one of {self.stages}, got '
+                             f'{stop_after!r}')
+        self.stop_after = stop_after
         self.data_root = data_root
         self.randomness = randomness or dict(seed=0)
         self.launcher = launcher
@@ -152,6 +177,7 @@ class ContaRoundRunner:
             seg=cfg.seg,
             refine=cfg.get('refine'),
             conta=cfg.get('conta'),
+            stop_after=cfg.get('stop_after'),
             data_root=cfg.get('data_root'),
             randomness=cfg.get('randomness'),
             launcher=cfg.get('launcher', 'none'),
@@ -179,6 +205,13 @@ class ContaRoundRunner:
         """This method's stages, in order."""
         return tuple(s for s in STAGES
                      if self.refines or s not in REFINE_STAGES)
+
+    def stages_of_round(self, t: int) -> Tuple[str, ...]:
+        """Round t's stages: all of them but in a last round cut short by
+        ``stop_after``."""
+        if self.stop_after is None or t < self.rounds - 1:
+            return self.stages
+        return self.stages[:self.stages.index(self.stop_after) + 1]
 
     def bank_file(self, t: int) -> str:
         return osp.join(self.round_dir(t), 'bank', 'confounder_bank.npz')
@@ -209,7 +242,7 @@ class ContaRoundRunner:
             file_mode='a')  # a resumed loop appends
         rows = []
         for t in range(self.rounds):
-            for stage in self.stages:
+            for stage in self.stages_of_round(t):
                 done = self.done_file(t, stage)
                 if osp.isfile(done):
                     self._log(f'round {t} {stage}: done, skipped ({done})')
@@ -233,7 +266,8 @@ class ContaRoundRunner:
         cfg = copy.deepcopy(self.stage_cfgs[_STAGE_CONFIG[stage]])
         cfg.work_dir = self.stage_dir(t, stage)
         cfg.launcher = self.launcher
-        cfg.randomness = copy.deepcopy(self.randomness)
+        cfg.randomness = dict(copy.deepcopy(self.randomness))
+        cfg.randomness['seed'] = cfg.randomness.get('seed', 0) + t
         # mmengine keys its logger, message hub and visualizer by name; one
         # name per stage keeps stages from sharing them.
         cfg.experiment_name = f'round_{t}_{stage}_{time.strftime("%H%M%S")}'
@@ -245,41 +279,59 @@ class ContaRoundRunner:
         if self.amp and stage in ('cls', 'refiner', 'seg'):
             enable_amp(cfg)
         if stage in ('cls', 'cam') and t > 0:
-            self._adjust_context(cfg, t)
+            self._adjust_context(cfg, t, stage)
         return cfg
 
-    def _adjust_context(self, cfg: Config, t: int) -> None:
+    @property
+    def context_at_cam(self) -> bool:
+        """Whether CONTA's CAMs read x_m (M in the backbone, or M's term in
+        the CAMs), so that the CAM stage loads it too."""
+        head = self.conta['head']
+        return self.conta['adjust'] and (
+            head.get('inject', 'classifier') != 'classifier'
+            or head.get('cam_with_context', False))
+
+    def _load_previous_mask(self, t: int) -> dict:
+        """x_m of round t: round t-1's train-split masks (shuffled across
+        images in the ``'shuffled'`` control)."""
+        step = dict(type='LoadPreviousMask',
+                    mask_dir=self.stage_dir(t - 1, 'seg_train'))
+        if self.conta['control'] == 'shuffled':
+            step['shuffle_seed'] = self.randomness.get('seed', 0) + t
+        return step
+
+    def _adjust_context(self, cfg: Config, t: int, stage: str) -> None:
         """Round t >= 1: CONTA's head on round t-1's bank and masks.
 
         The classifier is trained with x_m = round t-1's ``seg_train`` mask
         of each image. Validation is dropped: val images have no x_m (the
-        segmentor predicts the training split only).
+        segmentor predicts the training split only). The retraining control
+        (``conta.adjust=False``) keeps the same pipeline and schedule and
+        the plain head.
         """
-        head = cfg.model.head
-        head.update(type='ContextAdjustedCAMHead',
-                    bank_file=self.bank_file(t - 1), **self.conta['head'])
-        load_mask = dict(type='LoadPreviousMask',
-                         mask_dir=self.stage_dir(t - 1, 'seg_train'))
-        pipeline = cfg.train_dataloader.dataset.pipeline
-        index = next((i for i, step in enumerate(pipeline)
-                      if step['type'] == 'LoadImageFromFile'), None)
-        if index is None:
-            raise ValueError('cls: the train pipeline needs '
-                             'LoadImageFromFile, after which x_m is loaded')
-        pipeline.insert(index + 1, load_mask)
-        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+        if self.conta['adjust']:
+            cfg.model.head.update(type='ContextAdjustedCAMHead',
+                                  bank_file=self.bank_file(t - 1),
+                                  **self.conta['head'])
+        if stage == 'cls':
+            _insert_after_image_load(cfg.train_dataloader.dataset.pipeline,
+                                     self._load_previous_mask(t), 'train')
+            cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+        elif self.context_at_cam:
+            _insert_after_image_load(cfg.test_dataloader.dataset.pipeline,
+                                     self._load_previous_mask(t), 'test')
 
     # Stages -----------------------------------------------------------
     @staticmethod
     def _build(cfg: Config) -> Runner:
         return Runner.from_cfg(cfg)
 
-    def _test(self, cfg: Config) -> dict:
+    def _test(self, cfg: Config) -> Tuple[Runner, dict]:
         """Run a test loop that writes files; the record counts the files
         this run wrote and those a killed run had finished."""
         runner = self._build(cfg)
         metrics = runner.test()
-        return dict(
+        return runner, dict(
             metrics=_plain(metrics),
             written=runner.test_loop.num_written,
             kept=runner.test_loop.num_kept)
@@ -333,7 +385,7 @@ class ContaRoundRunner:
                                out_dir=self.cam_labels_dir(t))
         cfg.test_cfg = dict(
             cfg.test_cfg, cam_dir=cfg.work_dir, pseudo_mask=pseudo_mask)
-        return self._test(cfg)
+        return self._test(cfg)[1]
 
     def _train_refiner(self, t: int, cfg: Config) -> dict:
         cfg.train_dataloader.dataset.pseudo_dir = self.cam_labels_dir(t)
@@ -355,7 +407,7 @@ class ContaRoundRunner:
             type='DefaultSampler', shuffle=False)
         cfg.test_cfg = dict(type='MaskPredictionLoop',
                             out_dir=self.pseudo_dir(t))
-        return self._test(cfg)
+        return self._test(cfg)[1]
 
     def _train_segmentor(self, t: int, cfg: Config) -> dict:
         cfg.train_dataloader.dataset.pseudo_dir = self.pseudo_dir(t)
@@ -384,7 +436,36 @@ class ContaRoundRunner:
                  out_dir=osp.dirname(self.bank_file(t)),
                  **self.conta['bank'])
         ]
-        return self._test(cfg)
+        runner, record = self._test(cfg)
+        record['area_ratio'] = self._check_collapse(
+            t, runner.test_dataloader.dataset.metainfo['classes'])
+        return record
+
+    def _check_collapse(self, t: int,
+                        classes: List[str]) -> Dict[str, float]:
+        """Per class, the segmentor's predicted area on the training split
+        over its pseudo-masks' area; a warning names each class below 0.1.
+
+        These predictions are the next round's x_m and confounders, so a
+        collapsed class leaves CONTA nothing to adjust with.
+        """
+        predicted = class_areas(self.stage_dir(t, 'seg_train'))
+        pseudo = class_areas(self.pseudo_dir(t))
+        ratios = {}
+        for k in range(1, len(pseudo)):
+            if pseudo[k] == 0:
+                continue
+            name = classes[k] if k < len(classes) else str(k)
+            ratios[name] = round(float(predicted[k] / pseudo[k]), 4)
+        collapsed = [name for name, r in ratios.items() if r < 0.1]
+        if collapsed:
+            print_log(
+                f'[conta] round {t} seg: the segmentor predicts under a '
+                f'tenth of the pseudo-masks\' area for {collapsed} on the '
+                f'training split ({ {c: ratios[c] for c in collapsed} }): '
+                'these classes collapsed', logger=self.logger,
+                level=logging.WARNING)
+        return ratios
 
     # Summary ----------------------------------------------------------
     def _summary_sources(self) -> Dict[str, Tuple[str, str]]:
@@ -416,8 +497,10 @@ class ContaRoundRunner:
     def _row(self, t: int) -> dict:
         row = dict(round=t)
         for column, (stage, key) in self._summary_sources().items():
-            with open(self.done_file(t, stage)) as f:
-                row[column] = json.load(f)['metrics'].get(key)
+            row[column] = None
+            if stage in self.stages_of_round(t):
+                with open(self.done_file(t, stage)) as f:
+                    row[column] = json.load(f)['metrics'].get(key)
         return row
 
     def _write_summary(self, t: int) -> List[dict]:
@@ -428,6 +511,26 @@ class ContaRoundRunner:
                   f'({osp.join(self.work_dir, SUMMARY_FILE)}):\n'
                   + summary_table(rows))
         return rows
+
+
+def class_areas(folder: str) -> np.ndarray:
+    """Pixel count of each label id (0-254) over the PNG masks of a folder."""
+    counts = np.zeros(255, np.int64)
+    for name in sorted(os.listdir(folder)):
+        if name.endswith('.png'):
+            with Image.open(osp.join(folder, name)) as mask:
+                counts += np.bincount(
+                    np.asarray(mask).reshape(-1), minlength=256)[:255]
+    return counts
+
+
+def _insert_after_image_load(pipeline: list, step: dict, which: str) -> None:
+    index = next((i for i, s in enumerate(pipeline)
+                  if s['type'] == 'LoadImageFromFile'), None)
+    if index is None:
+        raise ValueError(f'cls: the {which} pipeline needs LoadImageFromFile, '
+                         'after which x_m is loaded')
+    pipeline.insert(index + 1, step)
 
 
 def _plain(metrics: Optional[dict]) -> dict:

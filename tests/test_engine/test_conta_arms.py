@@ -1,0 +1,79 @@
+"""CONTA's arms on one shared round 0: M in the backbone, the retraining
+control, the shuffled-x_m control, and a last round cut short."""
+import json
+import os
+
+import pytest
+import torch
+from round_loop import done, summary, train, write_config
+
+
+@pytest.fixture(scope='module')
+def round0(tmp_path_factory, shapes_root):
+    """Round 0 alone, shared by every arm as the study shares it."""
+    tmp = tmp_path_factory.mktemp('round0')
+    cfg = write_config(tmp / 'conta.py', shapes_root, rounds=1)
+    train(cfg, tmp / 'work')
+    return tmp / 'work' / 'round_0'
+
+
+def run_arm(tmp_path, shapes_root, round0, options: str):
+    cfg = write_config(tmp_path / 'conta.py', shapes_root, rounds=2)
+    with open(cfg, 'a') as f:
+        f.write(options)
+    work = tmp_path / 'work'
+    work.mkdir()
+    os.symlink(round0, work / 'round_0')
+    train(cfg, work)
+    return work
+
+
+def checkpoint(work, stage='cls'):
+    path = (work / f'round_1/{stage}/last_checkpoint').read_text().strip()
+    return torch.load(path, weights_only=True)
+
+
+def test_stage_injection_runs_the_round_and_stops_after_cam(
+        tmp_path, shapes_root, round0):
+    work = run_arm(tmp_path, shapes_root, round0,
+                   "conta = dict(head=dict(inject='stage2'))\n"
+                   "stop_after = 'cam'\n")
+    weights = checkpoint(work)['state_dict']
+    # M's weights (one input channel of stage 3's first convolution) are
+    # the head's; the backbone's keys are the plain network's.
+    assert weights['head.context_conv.weight'].shape[1] == 1
+    assert 'head.query.weight' in weights
+    # The CAM stage loaded x_m: every training image has its CAM.
+    assert done(work, 1, 'cam')['written'] == 12
+    assert not (work / 'round_1/seg').exists()
+    rows = summary(work)
+    assert rows[1]['seed_miou'] is not None
+    assert rows[1]['seg_val_miou'] is None
+    assert rows[0] == json.loads(
+        (round0.parent / 'summary.json').read_text())[0]
+
+
+def test_retraining_control_keeps_the_plain_head_and_the_round_seed(
+        tmp_path, shapes_root, round0):
+    work = run_arm(tmp_path, shapes_root, round0,
+                   "conta = dict(adjust=False)\nstop_after = 'cls'\n")
+    ckpt = checkpoint(work)
+    assert not any(k.startswith('head.query') for k in ckpt['state_dict'])
+    # Round t trains with seed + t in every arm.
+    dumped = (work / 'round_1/cls/cam_shapes.py').read_text()
+    assert 'randomness = dict(seed=1)' in dumped
+    assert not (work / 'round_1/cam').exists()
+
+
+def test_bad_arm_options(tmp_path, shapes_root):
+    from mmconta.engine.runners.conta_round_runner import ContaRoundRunner
+    from round_loop import REPO
+    kwargs = dict(work_dir=str(tmp_path), rounds=2,
+                  cls=dict(config=str(REPO / 'configs/cam/cam_shapes.py')),
+                  seg=dict(config=str(REPO / 'configs/seg/seg_shapes.py')))
+    with pytest.raises(ValueError, match='unknown keys'):
+        ContaRoundRunner(conta=dict(adjustment=False), **kwargs)
+    with pytest.raises(ValueError, match="'shuffled'"):
+        ContaRoundRunner(conta=dict(control='random'), **kwargs)
+    with pytest.raises(ValueError, match='stop_after'):
+        ContaRoundRunner(stop_after='bank', **kwargs)

@@ -35,8 +35,12 @@ def checkpoint(work, stage='cls'):
 
 def test_stage_injection_runs_the_round_and_stops_after_cam(
         tmp_path, shapes_root, round0):
+    # Soft x_m: the segmentor's foreground probability, one PNG per image.
+    probs = sorted(p.name for p in (round0 / 'seg_train/fg_prob').glob('*'))
+    assert probs == sorted(p.name for p in (round0 / 'seg_train').glob(
+        '*.png'))
     work = run_arm(tmp_path, shapes_root, round0,
-                   "conta = dict(head=dict(inject='stage2'))\n"
+                   "conta = dict(head=dict(inject='stage2', x_m='soft'))\n"
                    "stop_after = 'cam'\n")
     weights = checkpoint(work)['state_dict']
     # M's weights (one input channel of stage 3's first convolution) are

@@ -172,3 +172,15 @@ def test_bad_placements(bank_file):
                    cam_with_context=True)
     model = classifier('mmseg_resnet', bank_file, inject='stage2')
     copy.deepcopy(model)  # hooks survive a copy
+
+
+def test_soft_x_m_is_the_probability(bank_file):
+    binary = classifier('mmseg_resnet', bank_file).head
+    soft = classifier('mmseg_resnet', bank_file, x_m='soft').head
+    mask = torch.tensor([[[0, 127, 254, 255]]])
+    torch.testing.assert_close(binary._foreground(mask),
+                               torch.tensor([[[0., 1., 1., 0.]]]))
+    torch.testing.assert_close(soft._foreground(mask),
+                               torch.tensor([[[0., 0.5, 1., 0.]]]))
+    with pytest.raises(ValueError, match='x_m'):
+        classifier('mmseg_resnet', bank_file, x_m='hard')

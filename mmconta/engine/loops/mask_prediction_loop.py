@@ -37,6 +37,10 @@ class MaskPredictionLoop(TestLoop):
         evaluator (Evaluator | dict | list): ``test_evaluator``.
         out_dir (str, optional): Mask folder. Defaults to
             ``<work_dir>/pred``.
+        fg_prob_dir (str, optional): Also write each image's foreground
+            probability (1 - softmax background of ``seg_logits``) as an
+            8-bit PNG, 0..254 for 0..1 (255 stays free for padding and
+            ignore), for CONTA's soft x_m. Defaults to None.
         fp16 (bool): Autocast the forward. Defaults to False.
     """
 
@@ -45,9 +49,11 @@ class MaskPredictionLoop(TestLoop):
                  dataloader: Union[DataLoader, dict],
                  evaluator: Union[Evaluator, dict, list],
                  out_dir: Optional[str] = None,
+                 fg_prob_dir: Optional[str] = None,
                  fp16: bool = False) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self.out_dir = out_dir or osp.join(runner.work_dir, 'pred')
+        self.fg_prob_dir = fg_prob_dir
         # Filled by ``run``, summed over processes (padding included).
         self.num_written = 0
         self.num_kept = 0
@@ -66,6 +72,8 @@ class MaskPredictionLoop(TestLoop):
         """
         if is_main_process():
             prepare_output_dir(self.out_dir)
+            if self.fg_prob_dir:
+                prepare_output_dir(self.fg_prob_dir)
         barrier()
         self._counts = torch.zeros(2, dtype=torch.int64)
         metrics = super().run()
@@ -85,12 +93,22 @@ class MaskPredictionLoop(TestLoop):
         samples = data_batch['data_samples']
         paths = [self.mask_path(s) for s in samples]
         missing = [not osp.isfile(p) for p in paths]
+        if self.fg_prob_dir:
+            missing = [
+                m or not osp.isfile(self._prob_path(p))
+                for m, p in zip(missing, paths)
+            ]
         if any(missing):
             with autocast(enabled=self.fp16):
                 outputs = self.runner.model.test_step(data_batch)
             outputs, self.test_loss = _update_losses(outputs, self.test_loss)
             for output, path, write in zip(outputs, paths, missing):
                 if write:
+                    # The probability first: a kill between the two leaves
+                    # the mask missing, so the image is predicted again.
+                    if self.fg_prob_dir:
+                        self._write_prob(output.seg_logits.data,
+                                         self._prob_path(path))
                     self._write(output.pred_sem_seg.data, path)
             self._counts[0] += sum(missing)
         else:
@@ -102,6 +120,15 @@ class MaskPredictionLoop(TestLoop):
             batch_idx=idx,
             data_batch=data_batch,
             outputs=outputs)
+
+    def _prob_path(self, mask_path: str) -> str:
+        return osp.join(self.fg_prob_dir, osp.basename(mask_path))
+
+    @staticmethod
+    def _write_prob(logits: torch.Tensor, path: str) -> None:
+        foreground = 1 - torch.softmax(logits.float(), dim=0)[0]
+        save_index_mask(
+            path, torch.round(foreground * 254).to(torch.uint8).cpu().numpy())
 
     @staticmethod
     def _write(pred: torch.Tensor, path: str) -> None:

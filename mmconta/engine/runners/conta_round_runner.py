@@ -25,6 +25,8 @@ REFINE_STAGES = ('refiner', 'refine')
 _STAGE_CONFIG = dict(cls='cls', cam='cls', refiner='refine', refine='refine',
                      seg='seg', seg_train='seg')
 DONE_FILE = 'DONE'
+# Where seg_train writes the segmentor's foreground probability (soft x_m).
+FG_PROB_DIR = 'fg_prob'
 SUMMARY_FILE = 'summary.json'
 
 
@@ -294,8 +296,10 @@ class ContaRoundRunner:
     def _load_previous_mask(self, t: int) -> dict:
         """x_m of round t: round t-1's train-split masks (shuffled across
         images in the ``'shuffled'`` control)."""
-        step = dict(type='LoadPreviousMask',
-                    mask_dir=self.stage_dir(t - 1, 'seg_train'))
+        mask_dir = self.stage_dir(t - 1, 'seg_train')
+        if self.conta['head'].get('x_m', 'binary') == 'soft':
+            mask_dir = osp.join(mask_dir, FG_PROB_DIR)
+        step = dict(type='LoadPreviousMask', mask_dir=mask_dir)
         if self.conta['control'] == 'shuffled':
             step['shuffle_seed'] = self.randomness.get('seed', 0) + t
         return step
@@ -428,7 +432,8 @@ class ContaRoundRunner:
             cfg.test_dataloader,
             dataset=dict(source, pipeline=pipeline),
             sampler=dict(type='DefaultSampler', shuffle=False))
-        cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=cfg.work_dir)
+        cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=cfg.work_dir,
+                            fg_prob_dir=osp.join(cfg.work_dir, FG_PROB_DIR))
         cfg.test_evaluator = dict(
             type='IoUMetric', iou_metrics=['mIoU'], prefix='train')
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [

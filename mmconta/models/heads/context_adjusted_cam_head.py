@@ -65,6 +65,10 @@ class ContextAdjustedCAMHead(CAMHead):
             ``m_t.py`` (d = 21 on VOC).
         inject (str): ``'classifier'``, ``'input'`` or ``'stage<k>'``.
             Defaults to 'classifier'.
+        x_m (str): ``'binary'``: the mask's foreground (any class);
+            ``'soft'``: the segmentor's foreground probability, loaded from
+            ``seg_train/fg_prob`` as 0..254 for 0..1 (255: padding or
+            ignore, counted as 0). Defaults to 'binary'.
         cam_with_context (bool): With ``inject='classifier'``, add M's term
             to the CAMs. Defaults to False.
         loss_weight (float): Defaults to 1.0.
@@ -79,13 +83,17 @@ class ContextAdjustedCAMHead(CAMHead):
                  embed_dims: Optional[int] = None,
                  inject: str = 'classifier',
                  cam_with_context: bool = False,
+                 x_m: str = 'binary',
                  loss_weight: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
         if cam_with_context and inject != 'classifier':
             raise ValueError('cam_with_context applies to '
                              f"inject='classifier' only, got {inject!r}")
+        if x_m not in ('binary', 'soft'):
+            raise ValueError(f"x_m must be 'binary' or 'soft', got {x_m!r}")
         self.inject = inject
         self.cam_with_context = cam_with_context
+        self.x_m = x_m
         super().__init__(in_channels, num_classes, loss_weight, init_cfg)
         if inject == 'classifier':
             # M's weights start at zero, as for the backbone placements.
@@ -172,11 +180,17 @@ class ContextAdjustedCAMHead(CAMHead):
         size = self.confounders.shape[1:]
         masks = torch.stack([
             F.adaptive_avg_pool2d(
-                ((s.prev_mask.data > 0) & (s.prev_mask.data != 255)).to(
-                    like.dtype).to(like.device), size)[0]
-            for s in data_samples
+                self._foreground(s.prev_mask.data).to(like.dtype).to(
+                    like.device), size)[0] for s in data_samples
         ])
         return self.context_adjustment(masks)[:, None]
+
+    def _foreground(self, mask: Tensor) -> Tensor:
+        """x_m at full size: binary foreground or its probability."""
+        valid = mask != 255
+        if self.x_m == 'soft':
+            return torch.where(valid, mask.float() / 254, 0.)
+        return ((mask > 0) & valid).float()
 
     def _context_channel(self, feat: Tensor,
                          context: Tensor) -> Tensor:

@@ -13,6 +13,11 @@ train_cfg = dict(max_epochs=12, val_interval=3)
 # Fixed once for every seed, set and round.
 test_cfg = dict(output_stride=8, batch_size=8, pseudo_mask=dict(bg_thr=0.5))
 test_evaluator = [
-    dict(type='SeedMetric', bg_thr=0.5),
+    # companions: the generator's COMPANIONS (--cooccurrence); the share is
+    # reported on every shapes set, the control included.
+    dict(
+        type='SeedMetric',
+        bg_thr=0.5,
+        companions=dict(cross='ring', diamond='circle')),
     dict(type='PseudoMaskMetric')
 ]

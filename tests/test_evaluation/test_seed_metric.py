@@ -158,3 +158,52 @@ def test_image_without_labelled_class_is_all_background():
     result = metric.evaluate(1)
     # bg IoU 2/3, a IoU 0 (labelled, never predicted), b absent.
     assert result['seed/mIoU'] == pytest.approx(100 / 3)
+
+
+def test_companion_share_by_hand():
+    metric = make(SeedMetric, companions=dict(a='b'))
+    metric.process(None, [
+        # Seeds at 0.15: [a, a, a, a, b, b]; a's seeds spill onto b's
+        # object at pixels 2 and 3.
+        sample([[[0.9, 0.8, 0.7, 0.6, 0.0, 0.0]],
+                [[0.0, 0.0, 0.0, 0.0, 0.9, 0.8]]], [0, 1],
+               [[1, 1, 2, 2, 2, 0]]),
+        # Two more seeds of a, on an ignored pixel and on background.
+        sample([[[0.9, 0.9]]], [0], [[255, 0]]),
+    ])
+    result = metric.evaluate(2)
+    assert result['seed/companion_share'] == pytest.approx(100 * 2 / 6)
+    assert result['seed/companion_share.a'] == pytest.approx(100 * 2 / 6)
+    assert 'seed/companion_share.b' not in result  # b is no primary
+
+
+def test_companion_share_sums_over_ranks_and_tolerates_absent_classes():
+    samples = [
+        sample([[[0.9, 0.8, 0.0]], [[0.0, 0.0, 0.9]]], [0, 1], [[1, 2, 2]]),
+        sample([[[0.9, 0.1]]], [1], [[2, 0]]),
+    ]
+    one = make(SeedMetric, companions=dict(a='b', b='a'))
+    one.process(None, samples)
+    rank0 = make(SeedMetric, companions=dict(a='b', b='a'))
+    rank1 = make(SeedMetric, companions=dict(a='b', b='a'))
+    rank0.process(None, samples[:1])
+    rank1.process(None, samples[1:])
+    expected = one.compute_metrics(one.results)
+    assert rank0.compute_metrics(rank0.results + rank1.results) == expected
+    # a: 2 seeds, 1 on b; b: 2 seeds, none on a.
+    assert expected['companion_share'] == pytest.approx(100 / 4)
+    assert expected['companion_share.a'] == pytest.approx(100 / 2)
+    assert expected['companion_share.b'] == 0
+
+    # A primary that never appears: no per-primary key, a NaN share.
+    absent = make(SeedMetric, companions=dict(a='b'))
+    absent.process(None, [sample([[[0.9]]], [1], [[2]])])
+    result = absent.evaluate(1)
+    assert np.isnan(result['seed/companion_share'])
+    assert 'seed/companion_share.a' not in result
+
+
+def test_companions_must_name_classes():
+    metric = make(SeedMetric, companions=dict(a='horse'))
+    with pytest.raises(ValueError, match="companions name \\['horse'\\]"):
+        metric.process(None, SAMPLES)

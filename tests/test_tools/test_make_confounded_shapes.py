@@ -1,5 +1,6 @@
 """The synthetic confounded benchmark: deterministic, confounded as asked."""
 import filecmp
+import hashlib
 import importlib.util
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
+from PIL import Image
 
 from mmconta.registry import DATASETS
 
@@ -25,6 +27,26 @@ def same_tree(a: Path, b: Path) -> bool:
         filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
 
 
+def pixel_digest(root: Path) -> str:
+    """SHA-256 of every PNG's name, mode and pixels (not its zlib bytes,
+    which may change with the Pillow or zlib version)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob('*.png')):
+        image = Image.open(path)
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(image.mode.encode())
+        digest.update(np.asarray(image).tobytes())
+    return digest.hexdigest()
+
+
+def test_default_arguments_draw_what_they_always_drew(tmp_path):
+    # Recorded before --cooccurrence existed: published tables depend on
+    # these images.
+    shapes.generate(str(tmp_path), 6, 2, 0, 0.9)
+    assert pixel_digest(tmp_path) == (
+        '84eca84854e86e06d3286efa0be38359e7d70fcbc5413fed56d7c904893a2faf')
+
+
 def test_same_seed_same_bytes_other_seed_other_images(tmp_path):
     for name, seed in (('a', 3), ('b', 3), ('c', 4)):
         shapes.generate(str(tmp_path / name), 12, 4, seed, 0.9)
@@ -38,7 +60,8 @@ def test_same_seed_same_bytes_other_seed_other_images(tmp_path):
 def test_measured_cooccurrence_matches_the_asked_rate(tmp_path, confounding):
     meta = shapes.generate(str(tmp_path), 300, 10, 0, confounding)
     measured = shapes.measure_cooccurrence(str(tmp_path), 'train')
-    assert measured == meta['measured']['train']
+    assert dict(measured, companions=shapes.measure_companions(
+        str(tmp_path), 'train')) == meta['measured']['train']
     assert abs(measured['p_context_given_class'] - confounding) <= 0.05
     for stats in measured['per_class'].values():
         assert stats['images'] > 0
@@ -84,3 +107,83 @@ def test_cli_refuses_a_foreign_folder_and_checks_arguments(tmp_path):
     result = subprocess.run(run[:3] + ['--confounding', '1.5'],
                             capture_output=True, text=True)
     assert result.returncode == 2 and '--confounding' in result.stderr
+    result = subprocess.run(run[:3] + ['--cooccurrence', '-0.1'],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and '--cooccurrence' in result.stderr
+
+
+NUM_COUPLED = 600
+
+
+@pytest.fixture(scope='module')
+def coupled_sets(tmp_path_factory):
+    """The same seed at --cooccurrence 0 and 0.9.
+
+    600 training images: a companion's rate (1/4) is then measured to
+    +-0.018 (one standard deviation), and the two sets differ in 90% of
+    their images.
+    """
+    sets = {}
+    for cooccurrence in (0.0, 0.9):
+        root = tmp_path_factory.mktemp(f'cooccurrence_{cooccurrence}')
+        meta = shapes.generate(
+            str(root), NUM_COUPLED, 1, 0, 0.9, cooccurrence=cooccurrence)
+        sets[cooccurrence] = (root, meta)
+    return sets
+
+
+def test_companion_rates(coupled_sets):
+    control = coupled_sets[0.0][1]['measured']['train']['companions']
+    coupled = coupled_sets[0.9][1]['measured']['train']['companions']
+    assert set(control) == set(coupled) == set(shapes.COMPANIONS)
+    for primary, companion in shapes.COMPANIONS.items():
+        at_0, at_9 = control[primary], coupled[primary]
+        assert at_0['companion'] == at_9['companion'] == companion
+        # The companion's frequency does not depend on the coupling.
+        assert abs(at_9['p_companion'] - at_0['p_companion']) <= 0.06
+        assert at_9['p_companion_given_primary'] >= 0.8
+        # Companions still appear without their primary.
+        assert at_9['with_companion'] > at_9['with_both']
+        # Uncoupled, a companion joins its primary only as any class joins
+        # another (2 of 15 images holding the primary) and never touches.
+        assert abs(at_0['p_companion_given_primary'] - 2 / 15) <= 0.1
+        assert at_0['touching'] == 0
+
+
+def test_coupled_companions_touch_and_the_rest_is_unchanged(coupled_sets):
+    (control, _), (root, meta) = coupled_sets[0.0], coupled_sets[0.9]
+    coupled_with_primary = touching = 0
+    for index in range(NUM_COUPLED):
+        name = f'train_{index:06d}.png'
+        coupled = np.random.default_rng(
+            [0, 0, index, shapes.COUPLING_STREAM]).random() < 0.9
+        if not coupled:  # the coupling draw does not shift the others
+            assert filecmp.cmp(control / 'JPEGImages' / name,
+                               root / 'JPEGImages' / name, shallow=False)
+            continue
+        mask = np.asarray(Image.open(root / 'SegmentationClass' / name))
+        for primary, companion in shapes.COMPANION_IDS.items():
+            if primary + 1 in mask:
+                coupled_with_primary += 1
+                touching += shapes.touches(mask, companion + 1, primary + 1)
+    assert coupled_with_primary >= NUM_COUPLED / 5
+    assert touching >= 0.9 * coupled_with_primary
+    assert meta['companions'] == shapes.COMPANIONS
+    assert meta['measured']['train']['companions'] == \
+        shapes.measure_companions(str(root), 'train')
+
+
+def test_coupled_units_keep_every_class_rate():
+    # One unit per coupled image: each class in 1/4 of the images, as an
+    # uncoupled image holds 1.5 of 6 classes.
+    units = shapes.COUPLED_UNITS
+    assert sorted(k for unit in units for k in unit) == list(
+        range(len(shapes.CLASS_NAMES)))
+    assert 1 / len(units) == 1.5 / len(shapes.CLASS_NAMES)
+
+
+def test_cooccurrence_is_deterministic(tmp_path):
+    for name in ('a', 'b'):
+        shapes.generate(str(tmp_path / name), 12, 2, 5, 0.9,
+                        cooccurrence=0.9)
+    assert same_tree(tmp_path / 'a', tmp_path / 'b')

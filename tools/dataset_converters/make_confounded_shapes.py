@@ -24,7 +24,25 @@ Generative process (``--confounding P``, image side ``--size S``):
 * Hence P(ctx_k | k present) = P and P(ctx_k | k absent) = 0 in
   expectation. ``--confounding 0`` makes every context neutral, i.e. context
   independent of class: the control, with the same amount of clutter.
-* The objects of one image, bands included, do not overlap: rejection
+* Co-occurring classes (``--cooccurrence Q``), independent of the texture
+  confounding: two primaries have a companion class (``COMPANIONS``: ring
+  with cross, circle with diamond, like a rider with a horse). With
+  probability Q an image is *coupled*: it holds one unit drawn uniformly
+  from square, triangle, (cross, ring) and (diamond, circle); a pair is
+  placed side by side at the same height, the companion's mask
+  overlapping its primary's by a few pixels (the primary drawn on top),
+  each with its own context band. Otherwise the image is drawn as above.
+  Four units holding each class once give every class the rate 1/4 of an
+  uncoupled image (1.5 of 6 classes), so P(companion) does not depend on
+  Q, while P(companion | primary) = Q + (1 - Q) 2/15 and companions
+  appear without their primary in uncoupled images only. Q = 0 is the
+  control: a companion joins its primary only as any class joins another
+  (classes of an image are distinct, so P(companion | primary) = 2/15 <
+  1/4) and never touches it. The coupling is decided by a stream of its
+  own (``[seed, s, i, 1]``, see below), so an uncoupled image is
+  byte-identical to the same image at Q = 0.
+* The objects of one image, bands included, do not overlap (but for the
+  two of a pair): rejection
   sampling, and after a bounded number of tries the whole layout is drawn
   again smaller (never below a radius of 7.5 px, so an object keeps at least
   ~100 visible pixels). A second object that still does not fit is dropped;
@@ -39,14 +57,15 @@ Layout under OUT (generic PASCAL VOC, read by ``FolderWSSSDataset``):
 ids 0..K, no 255), ``ContextMaps/<id>.png`` (mode L: 0 none, k = class k's
 context, K+1 = neutral; object pixels are 0), ``ImageSets/Segmentation/
 {train,val}.txt``, ``class_names.txt`` (background first) and ``meta.json``
-(arguments, class names and the co-occurrence measured on the written
-files), written last so that its presence marks a complete dataset.
+(arguments, class names, companions, and the class/context and
+companion co-occurrence measured on the written files), written last so
+that its presence marks a complete dataset.
 
 Example::
 
     python tools/dataset_converters/make_confounded_shapes.py \\
         data/confounded_shapes --num-train 300 --num-val 100 --seed 0 \\
-        --confounding 0.9
+        --confounding 0.9 --cooccurrence 0.9
 """
 import argparse
 import json
@@ -87,6 +106,28 @@ NEUTRAL_TEXTURES = (
     ('stripes', 6, 60, (120, 120, 115), (205, 205, 200)),
     ('dots', 6, 0, (80, 80, 80), (190, 190, 190)),
 )
+
+# Co-occurring classes, primary -> companion (like a rider with a horse):
+# with probability --cooccurrence an image is coupled, and in a coupled
+# image each primary has its companion touching it (see draw_units).
+COMPANIONS = {'cross': 'ring', 'diamond': 'circle'}
+COMPANION_IDS = {
+    CLASS_NAMES.index(p): CLASS_NAMES.index(c)
+    for p, c in COMPANIONS.items()
+}
+# A coupled image's unit: a class on its own or a (primary, companion)
+# pair. Four units hold each class once, so drawing one unit per image
+# gives every class the rate 1/4 of an uncoupled image (1.5 of 6 classes).
+COUPLED_UNITS = tuple(
+    (k, ) for k in range(len(CLASS_NAMES))
+    if k not in COMPANION_IDS and k not in COMPANION_IDS.values()) + tuple(
+        COMPANION_IDS.items())
+# The coupling decision has its own random stream (key appended to the
+# image's), so an image that is not coupled is byte-identical to the same
+# image at --cooccurrence 0, and the coupled images at Q are a subset of
+# those at any larger Q.
+COUPLING_STREAM = 1
+TOUCH_OVERLAP = 0.1  # a companion overlaps its primary by this x (r + r')
 
 RADIUS_RANGE = (0.12, 0.2)  # object radius, fraction of the image side
 MIN_RADIUS = 7.5  # px; the smallest shape (triangle) then covers ~110 px
@@ -208,6 +249,31 @@ def upsample(grid: np.ndarray, size: int) -> np.ndarray:
     return np.stack([np.asarray(c) for c in channels], axis=-1)
 
 
+def sample_size(rng: np.random.Generator, size: int,
+                scale: float) -> Tuple[float, float, float]:
+    """Random radius and context band width and height of one object."""
+    r = max(rng.uniform(*RADIUS_RANGE) * size * scale, MIN_RADIUS)
+    band_w = rng.uniform(*BAND_WIDTH_RANGE) * 2 * r
+    band_h = rng.uniform(*BAND_HEIGHT_RANGE) * 2 * r
+    return r, band_w, band_h
+
+
+def make_placement(cls: int, cy: float, cx: float, r: float, band_w: float,
+                   band_h: float, size: int) -> Placement:
+    """The placement of an object at (cy, cx), its band clipped to the image.
+    """
+    top = int(round(cy + band_offset(cls, r)))
+    band = (top, min(size, top + int(round(band_h))),
+            max(0, int(round(cx - band_w / 2))),
+            min(size, int(round(cx + band_w / 2))))
+    return Placement(cls, cy, cx, r, band)
+
+
+def band_offset(cls: int, r: float) -> float:
+    """Distance from the centre of an object down to the top of its band."""
+    return (shape_bottom(cls) - SINK) * r
+
+
 def sample_placement(rng: np.random.Generator, cls: int, size: int,
                      scale: float) -> Placement:
     """Random radius, band shape and position for one object.
@@ -215,17 +281,47 @@ def sample_placement(rng: np.random.Generator, cls: int, size: int,
     The object lies wholly inside the image and its band wholly inside
     vertically, so every object shows all of its pixels and a context.
     """
-    r = max(rng.uniform(*RADIUS_RANGE) * size * scale, MIN_RADIUS)
-    band_w = rng.uniform(*BAND_WIDTH_RANGE) * 2 * r
-    band_h = rng.uniform(*BAND_HEIGHT_RANGE) * 2 * r
-    below = (shape_bottom(cls) - SINK) * r  # from the centre to band top
+    r, band_w, band_h = sample_size(rng, size, scale)
+    below = band_offset(cls, r)
     cx = rng.uniform(r, size - r)
     cy = rng.uniform(r, max(r, size - below - band_h))
-    top = int(round(cy + below))
-    band = (top, min(size, top + int(round(band_h))),
-            max(0, int(round(cx - band_w / 2))),
-            min(size, int(round(cx + band_w / 2))))
-    return Placement(cls, cy, cx, r, band)
+    return make_placement(cls, cy, cx, r, band_w, band_h, size)
+
+
+def sample_companion(rng: np.random.Generator, primary: Placement,
+                     cls: int, size: int,
+                     scale: float) -> Optional[Placement]:
+    """A companion of class ``cls`` beside ``primary``, their masks touching.
+
+    The companion sits left or right of the primary at the same height,
+    its centre ``(1 - TOUCH_OVERLAP) * (r_primary + r_companion)`` away, so
+    the two shapes overlap by a few pixels on the line through their
+    centres (every shape reaches its radius there). None if the companion
+    or its band would leave the image.
+    """
+    r, band_w, band_h = sample_size(rng, size, scale)
+    side = 1 if rng.random() < 0.5 else -1
+    cx = primary.cx + side * (1 - TOUCH_OVERLAP) * (primary.r + r)
+    cy = primary.cy
+    placement = make_placement(cls, cy, cx, r, band_w, band_h, size)
+    band_bottom = placement.band[0] + int(round(band_h))
+    if r <= cx <= size - r and cy >= r and band_bottom <= size:
+        return placement
+    return None
+
+
+def sample_unit(rng: np.random.Generator, unit: Tuple[int, ...], size: int,
+                scale: float) -> Optional[List[Placement]]:
+    """Placements of a unit: one object, or a primary with its companion.
+
+    A pair is returned companion first, so that the primary is drawn on
+    top where the two overlap. None if the companion found no room.
+    """
+    first = sample_placement(rng, unit[0], size, scale)
+    if len(unit) == 1:
+        return [first]
+    companion = sample_companion(rng, first, unit[1], size, scale)
+    return None if companion is None else [companion, first]
 
 
 def apart(a: Placement, b: Placement) -> bool:
@@ -236,32 +332,54 @@ def apart(a: Placement, b: Placement) -> bool:
             or bx1 + GAP <= ax0)
 
 
-def place_objects(rng: np.random.Generator, classes: List[int],
-                  size: int) -> List[Placement]:
-    """Non-overlapping placements of ``classes``; may drop a late one.
+def place_units(rng: np.random.Generator, units: List[Tuple[int, ...]],
+                size: int) -> List[Placement]:
+    """Non-overlapping placements of ``units``; may drop a late one.
 
-    Each layout round places the objects in turn with a bounded number of
+    Each layout round places the units in turn with a bounded number of
     tries each; a round that fails starts over with smaller objects, so a
-    large first object cannot crowd the second one out for good.
+    large first object cannot crowd the second one out for good. The two
+    objects of a pair touch each other but keep apart from other units.
     """
-    placed: List[Placement] = []
+    placed: List[List[Placement]] = []
     for round_index in range(LAYOUT_ROUNDS):
         scale = 0.85**round_index
         placed = []
-        for cls in classes:
+        for unit in units:
             for _ in range(TRIES_PER_OBJECT):
-                candidate = sample_placement(rng, cls, size, scale)
-                if all(apart(candidate, other) for other in placed):
+                candidate = sample_unit(rng, unit, size, scale)
+                if candidate is not None and all(
+                        apart(new, old) for new in candidate
+                        for other in placed for old in other):
                     placed.append(candidate)
                     break
             else:
-                break  # this object found no room: next round, smaller
-        if len(placed) == len(classes):
+                break  # this unit found no room: next round, smaller
+        if len(placed) == len(units):
             break
-    return placed
+    return [obj for unit in placed for obj in unit]
 
 
-def render_image(rng: np.random.Generator, size: int, confounding: float
+def draw_units(rng: np.random.Generator, coupled: bool
+               ) -> List[Tuple[int, ...]]:
+    """The classes of one image, as units placed together.
+
+    An uncoupled image holds 1 or 2 (2 with probability 0.5) distinct
+    classes drawn uniformly, each a unit of its own. A coupled image holds
+    one unit drawn uniformly from ``COUPLED_UNITS``: every class then
+    appears in a quarter of the images, as in an uncoupled one.
+    """
+    if coupled:
+        return [COUPLED_UNITS[rng.integers(len(COUPLED_UNITS))]]
+    num_objects = 2 if rng.random() < 0.5 else 1
+    return [(int(c), ) for c in rng.choice(len(CLASS_NAMES), num_objects,
+                                            replace=False)]
+
+
+def render_image(rng: np.random.Generator,
+                 size: int,
+                 confounding: float,
+                 coupled: bool = False
                  ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Draw one sample.
 
@@ -269,15 +387,16 @@ def render_image(rng: np.random.Generator, size: int, confounding: float
         rng: The image's own random generator.
         size: Image side in pixels.
         confounding: Probability that a band shows its class's texture.
+        coupled: Draw the image's classes as a coupled image (see
+            :func:`draw_units`).
 
     Returns:
         The RGB image (uint8), the class mask, the context map, and how
         many drawn objects found no room and were dropped.
     """
-    num_objects = 2 if rng.random() < 0.5 else 1
-    classes = [int(c) for c in rng.choice(len(CLASS_NAMES), num_objects,
-                                          replace=False)]
-    objects = place_objects(rng, classes, size)
+    units = draw_units(rng, coupled)
+    num_objects = sum(len(unit) for unit in units)
+    objects = place_units(rng, units, size)
     image = smooth_background(rng, size)
     mask = np.zeros((size, size), np.uint8)
     context = np.zeros((size, size), np.uint8)
@@ -312,14 +431,21 @@ def draw_context(rng: np.random.Generator, obj: Placement,
     context[y0:y1, x0:x1] = context_id
 
 
-def write_sample(task: Tuple[str, str, int, int, int, int, float]) -> int:
+def write_sample(task: Tuple[str, str, int, int, int, int, float, float]
+                 ) -> int:
     """Render and write one sample; return its number of dropped objects.
 
     Takes one tuple so that ``multiprocessing.Pool.imap`` can call it.
     """
-    out_dir, name, seed, split_index, index, size, confounding = task
+    (out_dir, name, seed, split_index, index, size, confounding,
+     cooccurrence) = task
     rng = np.random.default_rng([seed, split_index, index])
-    image, mask, context, dropped = render_image(rng, size, confounding)
+    # Drawn only when asked for, so --cooccurrence 0 draws what it always
+    # drew.
+    coupled = cooccurrence > 0 and np.random.default_rng(
+        [seed, split_index, index, COUPLING_STREAM]).random() < cooccurrence
+    image, mask, context, dropped = render_image(rng, size, confounding,
+                                                 coupled)
     Image.fromarray(image).save(osp.join(out_dir, 'JPEGImages', name + '.png'))
     seg = Image.fromarray(mask)
     seg.putpalette(VOC_PALETTE)  # turns the L image into a P image
@@ -327,6 +453,78 @@ def write_sample(task: Tuple[str, str, int, int, int, int, float]) -> int:
     Image.fromarray(context).save(
         osp.join(out_dir, 'ContextMaps', name + '.png'))
     return dropped
+
+
+def touches(mask: np.ndarray, a: int, b: int, reach: int = 1) -> bool:
+    """Whether a pixel of class ``a`` lies within ``reach`` px of class ``b``.
+
+    Distance in the chessboard metric, on the mask as written (the object
+    drawn last hides the other where they overlap).
+    """
+    near_b = np.zeros(mask.shape, bool)
+    ys, xs = np.nonzero(mask == b)
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            near_b[np.clip(ys + dy, 0, mask.shape[0] - 1),
+                   np.clip(xs + dx, 0, mask.shape[1] - 1)] = True
+    return bool(np.any(near_b & (mask == a)))
+
+
+def measure_companions(out_dir: str, split: str) -> Dict:
+    """How often each companion appears with and without its primary.
+
+    Read back from the written masks.
+
+    Args:
+        out_dir: A folder written by :func:`generate`.
+        split: ``'train'`` or ``'val'``.
+
+    Returns:
+        For each primary (by name): ``companion`` (its name), ``images``,
+        ``with_primary``, ``with_companion``, ``with_both``, ``touching``
+        (images where the two masks touch), ``p_companion`` (marginal),
+        ``p_companion_given_primary``, ``p_companion_given_no_primary``
+        and ``touching_share`` (of the images with the primary, those whose
+        companion touches it).
+    """
+    names = read_split(out_dir, split)
+    counts = {p: np.zeros(4, int) for p in COMPANION_IDS}
+    for name in names:
+        mask = np.asarray(
+            Image.open(osp.join(out_dir, 'SegmentationClass', name + '.png')))
+        present = set(np.unique(mask).tolist())
+        for primary, companion in COMPANION_IDS.items():
+            has_primary = primary + 1 in present
+            has_companion = companion + 1 in present
+            counts[primary] += (
+                has_primary, has_companion, has_primary and has_companion,
+                has_primary and has_companion
+                and touches(mask, companion + 1, primary + 1))
+    stats = {}
+    for primary, companion in COMPANION_IDS.items():
+        with_primary, with_companion, with_both, touching = (
+            int(n) for n in counts[primary])
+        without_primary = len(names) - with_primary
+        stats[CLASS_NAMES[primary]] = dict(
+            companion=CLASS_NAMES[companion],
+            images=len(names),
+            with_primary=with_primary,
+            with_companion=with_companion,
+            with_both=with_both,
+            touching=touching,
+            p_companion=with_companion / max(len(names), 1),
+            p_companion_given_primary=with_both / max(with_primary, 1),
+            p_companion_given_no_primary=(with_companion - with_both) /
+            max(without_primary, 1),
+            touching_share=touching / max(with_primary, 1))
+    return stats
+
+
+def read_split(out_dir: str, split: str) -> List[str]:
+    """The sample names of ``split``."""
+    with open(osp.join(out_dir, 'ImageSets', 'Segmentation',
+                       f'{split}.txt')) as f:
+        return f.read().split()
 
 
 def measure_cooccurrence(out_dir: str, split: str) -> Dict:
@@ -344,9 +542,7 @@ def measure_cooccurrence(out_dir: str, split: str) -> Dict:
         ``p_context_given_class`` over all object instances (one per class
         present, as the classes of an image are distinct).
     """
-    with open(osp.join(out_dir, 'ImageSets', 'Segmentation',
-                       f'{split}.txt')) as f:
-        names = f.read().split()
+    names = read_split(out_dir, split)
     num = len(CLASS_NAMES)
     with_cls, with_both, ctx_without_cls = (np.zeros(num, int)
                                             for _ in range(3))
@@ -381,11 +577,16 @@ def measure_cooccurrence(out_dir: str, split: str) -> Dict:
         p_context_given_class=float(with_both.sum() / max(with_cls.sum(), 1)))
 
 
-def check_args(num_train: int, num_val: int, confounding: float,
-               size: int) -> Optional[str]:
+def check_args(num_train: int,
+               num_val: int,
+               confounding: float,
+               size: int,
+               cooccurrence: float = 0.0) -> Optional[str]:
     """The first problem with the arguments, or None if they are fine."""
     if not 0 <= confounding <= 1:
         return f'--confounding must be in [0, 1], got {confounding}'
+    if not 0 <= cooccurrence <= 1:
+        return f'--cooccurrence must be in [0, 1], got {cooccurrence}'
     if not 64 <= size <= 512:
         return f'--size must be in [64, 512], got {size}'
     if num_train < 1 or num_val < 1:
@@ -437,7 +638,8 @@ def generate(out_dir: str,
              confounding: float,
              size: int = 112,
              workers: int = 0,
-             overwrite: bool = False) -> Dict:
+             overwrite: bool = False,
+             cooccurrence: float = 0.0) -> Dict:
     """Write the benchmark into ``out_dir`` and return its meta information.
 
     Args:
@@ -452,6 +654,9 @@ def generate(out_dir: str,
             be importable by name in the workers (true when run as a script).
         overwrite: Write into a non-empty folder that is not a previous
             output of this generator.
+        cooccurrence: P(an image is coupled: each primary in it has its
+            companion touching it); the marginal rate of every class does
+            not depend on it.
 
     Returns:
         The content of ``meta.json``.
@@ -460,7 +665,7 @@ def generate(out_dir: str,
         ValueError: An argument is out of range.
         FileExistsError: See :func:`prepare_out_dir`.
     """
-    problem = check_args(num_train, num_val, confounding, size)
+    problem = check_args(num_train, num_val, confounding, size, cooccurrence)
     if problem:
         raise ValueError(problem)
     prepare_out_dir(out_dir, overwrite)
@@ -468,8 +673,8 @@ def generate(out_dir: str,
     for split_index, (split, count) in enumerate(
             zip(SPLITS, (num_train, num_val))):
         names = [f'{split}_{i:06d}' for i in range(count)]
-        tasks = [(out_dir, name, seed, split_index, index, size, confounding)
-                 for index, name in enumerate(names)]
+        tasks = [(out_dir, name, seed, split_index, index, size, confounding,
+                  cooccurrence) for index, name in enumerate(names)]
         if workers > 0:
             with multiprocessing.Pool(workers) as pool:
                 dropped[split] = sum(pool.imap(write_sample, tasks, 16))
@@ -484,12 +689,19 @@ def generate(out_dir: str,
         generator=GENERATOR,
         format_version=FORMAT_VERSION,
         args=dict(num_train=num_train, num_val=num_val, seed=seed,
-                  confounding=confounding, size=size),
+                  confounding=confounding, size=size,
+                  cooccurrence=cooccurrence),
         classes=['background', *CLASS_NAMES],
         context_ids=dict(none=0, neutral=NEUTRAL_ID,
                          **{n: k + 1 for k, n in enumerate(CLASS_NAMES)}),
+        companions=COMPANIONS,
         dropped_objects=dropped,
-        measured={s: measure_cooccurrence(out_dir, s) for s in SPLITS})
+        measured={
+            s: dict(
+                measure_cooccurrence(out_dir, s),
+                companions=measure_companions(out_dir, s))
+            for s in SPLITS
+        })
     with open(osp.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2)
         f.write('\n')
@@ -506,6 +718,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--confounding', type=float, default=0.9,
         help='P(class-specific context | class); 0 gives the control')
+    parser.add_argument(
+        '--cooccurrence', type=float, default=0.0,
+        help='P(an image is coupled: each primary in it has its companion '
+        'touching it); 0 gives the control')
     parser.add_argument('--size', type=int, default=112, help='image side')
     parser.add_argument(
         '--workers', type=int, default=0,
@@ -515,7 +731,7 @@ def parse_args() -> argparse.Namespace:
         help='write into a non-empty OUT that is not a previous output')
     args = parser.parse_args()
     problem = check_args(args.num_train, args.num_val, args.confounding,
-                         args.size)
+                         args.size, args.cooccurrence)
     if problem:
         parser.error(problem)
     if args.workers < 0:
@@ -529,11 +745,12 @@ def main() -> None:
     try:
         meta = generate(args.out, args.num_train, args.num_val, args.seed,
                         args.confounding, args.size, args.workers,
-                        args.overwrite)
+                        args.overwrite, args.cooccurrence)
     except FileExistsError as error:
         raise SystemExit(str(error))
     print(f'wrote {args.out} in {time.perf_counter() - start:.1f} s '
-          f'(confounding {args.confounding}, seed {args.seed})')
+          f'(confounding {args.confounding}, cooccurrence '
+          f'{args.cooccurrence}, seed {args.seed})')
     for split in SPLITS:
         stats = meta['measured'][split]
         rates = ', '.join(f'{n} {v["p_context_given_class"]:.2f}'
@@ -544,6 +761,13 @@ def main() -> None:
               f'objects, P(ctx|class) {stats["p_context_given_class"]:.3f} '
               f'({rates}), max P(ctx|absent) {absent:.3f}, dropped objects '
               f'{meta["dropped_objects"][split]}')
+        for primary, pair in stats['companions'].items():
+            print(f'  {pair["companion"]} beside {primary}: P(companion | '
+                  f'primary) {pair["p_companion_given_primary"]:.3f}, P('
+                  f'companion | no primary) '
+                  f'{pair["p_companion_given_no_primary"]:.3f}, P(companion) '
+                  f'{pair["p_companion"]:.3f}, touching '
+                  f'{pair["touching_share"]:.3f}')
 
 
 if __name__ == '__main__':

@@ -34,12 +34,22 @@ class SeedMetric(RunningSumMetric):
     ``any_context_share`` counts seed pixels on any context region, neutral
     ones included, so that a confounded set compares with its control.
 
+    **Co-occurring classes.** With ``companions`` (primary -> companion
+    class names, e.g. a horse's rider), ``companion_share`` is the
+    percentage of the primaries' foreground seed pixels (at ``bg_thr``,
+    pooled over the primaries and all images) that lie on their companion's
+    ground truth: the seeds of a primary spilling onto the object that
+    keeps it company. ``companion_share.<primary>`` is the same per primary
+    (primaries with seed pixels only); ``companion_share`` is NaN while no
+    primary has a seed pixel.
+
     Samples (dicts, as the evaluator passes model outputs, or data samples)
     carry ``cams`` (K_img, H, W) full-resolution CAMs, ``cam_keys``
     (K_img,), ``gt_sem_seg`` (``{'data': (1, H, W)}`` or a ``PixelData``)
     and optionally the context map. ``results`` hold one running sum per
-    rank: T x 3 x C int64 areas plus 3 x C context counts, whatever the
-    number of images (see :class:`RunningSumMetric` for the sampler).
+    rank: T x 3 x C int64 areas plus 3 x C context counts (and 2 x C
+    companion counts), whatever the number of images (see
+    :class:`RunningSumMetric` for the sampler).
 
     Args:
         thresholds (Sequence[float]): The sweep; ``bg_thr`` is added to it.
@@ -49,6 +59,9 @@ class SeedMetric(RunningSumMetric):
         ignore_index (int): Label id left out. Defaults to 255.
         context_key (str, optional): Sample field of the context map; None
             never reads one. Defaults to 'gt_context'.
+        companions (dict[str, str], optional): Primary class name ->
+            companion class name, both in ``dataset_meta['classes']``.
+            None reports no companion share. Defaults to None.
         prefix (str, optional): Metric name prefix. Defaults to 'seed'.
         collect_device (str): Where ranks gather results. Defaults to 'cpu'.
     """
@@ -60,6 +73,7 @@ class SeedMetric(RunningSumMetric):
                  bg_thr: float = 0.15,
                  ignore_index: int = 255,
                  context_key: Optional[str] = 'gt_context',
+                 companions: Optional[Dict[str, str]] = None,
                  prefix: Optional[str] = None,
                  collect_device: str = 'cpu') -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -72,11 +86,12 @@ class SeedMetric(RunningSumMetric):
         self.bg_thr = round(float(bg_thr), 6)
         self.ignore_index = ignore_index
         self.context_key = context_key
+        self.companions = dict(companions) if companions else None
 
     def zero_state(self) -> Dict[str, np.ndarray]:
-        """Zero sums: ``areas`` (T, 3, C) and the context counts."""
+        """Zero sums: ``areas`` (T, 3, C), context and companion counts."""
         num_thr, c = len(self.thresholds), self.num_classes
-        return dict(
+        state = dict(
             areas=np.zeros((num_thr, 3, c), np.int64),
             # Per class over images with a context map: seed pixels, those
             # on the class's own context, and those on any context.
@@ -84,6 +99,29 @@ class SeedMetric(RunningSumMetric):
             own_context=np.zeros(c, np.int64),
             any_context=np.zeros(c, np.int64),
             context_images=np.zeros(1, np.int64))
+        if self.companions:
+            # Per primary over all images: its seed pixels, and those on
+            # its companion's ground truth.
+            state.update(
+                primary_seed_pixels=np.zeros(c, np.int64),
+                on_companion=np.zeros(c, np.int64))
+        return state
+
+    def companion_ids(self) -> np.ndarray:
+        """(C,) the companion's class id of each primary, -1 elsewhere."""
+        classes = list(self.dataset_meta['classes'])
+        unknown = sorted({
+            name
+            for pair in self.companions.items() for name in pair
+            if name not in classes
+        })
+        if unknown:
+            raise ValueError(f'SeedMetric: companions name {unknown}, not '
+                             f'among the classes {classes}')
+        ids = np.full(len(classes), -1, np.int64)
+        for primary, companion in self.companions.items():
+            ids[classes.index(primary)] = classes.index(companion)
+        return ids
 
     def process(self, data_batch: Optional[dict],
                 data_samples: Sequence[dict]) -> None:
@@ -96,6 +134,7 @@ class SeedMetric(RunningSumMetric):
                 context map.
         """
         num_classes = self.num_classes
+        companion_of = self.companion_ids() if self.companions else None
         for sample in data_samples:
             fields = {
                 name: sample_field(sample, name)
@@ -111,14 +150,23 @@ class SeedMetric(RunningSumMetric):
             sums = dict(areas=seed_sweep_areas(peak, best, label,
                                                self.thresholds, num_classes,
                                                self.ignore_index).numpy())
+            # The seed at bg_thr, compared as cam_to_seed compares.
+            seed = np.where(peak > peak.dtype.type(self.bg_thr), best, 0)
+            fg = seed > 0
+            if companion_of is not None:
+                companion = companion_of[seed]  # -1 off the primaries' seeds
+                primary = fg & (companion >= 0)
+                sums.update(
+                    primary_seed_pixels=np.bincount(
+                        seed[primary], minlength=num_classes),
+                    on_companion=np.bincount(
+                        seed[primary & (label == companion)],
+                        minlength=num_classes))
             context = sample_field(sample, self.context_key) \
                 if self.context_key else None
             if context is not None:
                 context = self._plane(context, peak.shape, self.context_key,
                                       sample)
-                # The seed at bg_thr, compared as cam_to_seed compares.
-                seed = np.where(peak > peak.dtype.type(self.bg_thr), best, 0)
-                fg = seed > 0
                 outside = fg & (label != seed)
                 sums.update(
                     seed_pixels=np.bincount(seed[fg], minlength=num_classes),
@@ -150,10 +198,11 @@ class SeedMetric(RunningSumMetric):
             results (list[dict]): One running sum per rank.
 
         Returns:
-            dict[str, float]: ``mIoU``, ``best_mIoU``, ``best_thr`` and, with
+            dict[str, float]: ``mIoU``, ``best_mIoU``, ``best_thr``; with
             context maps, ``context_share``, ``any_context_share`` and
-            ``context_share.<class>``, as plain floats (percentages but
-            ``best_thr``).
+            ``context_share.<class>``; with ``companions``,
+            ``companion_share`` and ``companion_share.<primary>``; as plain
+            floats (percentages but ``best_thr``).
         """
         total = self.total(results)
         classes = self.dataset_meta['classes']
@@ -194,6 +243,19 @@ class SeedMetric(RunningSumMetric):
                 for k in range(1, len(classes)) if pixels[k]
             })
             names.append('context share')
+            columns.append(
+                [f'{s:.2f}' if p else '-' for s, p in zip(share, pixels)])
+        if self.companions:
+            pixels = total['primary_seed_pixels']
+            share = 100 * total['on_companion'] / np.maximum(pixels, 1)
+            metrics['companion_share'] = float(
+                100 * total['on_companion'].sum() /
+                pixels.sum()) if pixels.sum() else float('nan')
+            metrics.update({
+                f'companion_share.{classes[k]}': float(share[k])
+                for k in range(1, len(classes)) if pixels[k]
+            })
+            names.append('companion share')
             columns.append(
                 [f'{s:.2f}' if p else '-' for s, p in zip(share, pixels)])
         per_class = PrettyTable(field_names=names)

@@ -2,7 +2,7 @@
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -16,16 +16,21 @@ def run(args: List[str]) -> None:
 
 
 def make_shapes(work_dir: str, seed: int, confounding: float,
-                num_train: int, num_val: int = 100) -> str:
-    """The synthetic benchmark of one (seed, P), generated once."""
+                num_train: int, num_val: int = 100,
+                extra: Sequence[str] = (), name: Optional[str] = None) -> str:
+    """The synthetic benchmark of one (seed, P), generated once.
+
+    ``extra`` goes to the generator (e.g. ``['--cooccurrence', '0.9']``);
+    ``name`` names the folder under ``<work_dir>/data``.
+    """
     data_root = osp.join(work_dir, 'data',
-                         f'conf{confounding:g}_seed{seed}')
+                         name or f'conf{confounding:g}_seed{seed}')
     if not osp.isfile(osp.join(data_root, 'meta.json')):
         run([
             'tools/dataset_converters/make_confounded_shapes.py', data_root,
             '--num-train', str(num_train), '--num-val', str(num_val),
             '--seed', str(seed), '--confounding', str(confounding),
-            '--overwrite'
+            '--overwrite', *extra
         ])
     return data_root
 

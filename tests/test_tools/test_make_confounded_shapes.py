@@ -59,9 +59,8 @@ def test_same_seed_same_bytes_other_seed_other_images(tmp_path):
 @pytest.mark.parametrize('confounding', [0.9, 0.5, 0.0])
 def test_measured_cooccurrence_matches_the_asked_rate(tmp_path, confounding):
     meta = shapes.generate(str(tmp_path), 300, 10, 0, confounding)
-    measured = shapes.measure_cooccurrence(str(tmp_path), 'train')
-    assert dict(measured, companions=shapes.measure_companions(
-        str(tmp_path), 'train')) == meta['measured']['train']
+    measured = shapes.measure_split(str(tmp_path), 'train', hard=False)
+    assert measured == meta['measured']['train']
     assert abs(measured['p_context_given_class'] - confounding) <= 0.05
     for stats in measured['per_class'].values():
         assert stats['images'] > 0
@@ -110,6 +109,9 @@ def test_cli_refuses_a_foreign_folder_and_checks_arguments(tmp_path):
     result = subprocess.run(run[:3] + ['--cooccurrence', '-0.1'],
                             capture_output=True, text=True)
     assert result.returncode == 2 and '--cooccurrence' in result.stderr
+    result = subprocess.run(run[:3] + ['--difficulty', 'medium'],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and '--difficulty' in result.stderr
 
 
 NUM_COUPLED = 600
@@ -169,8 +171,6 @@ def test_coupled_companions_touch_and_the_rest_is_unchanged(coupled_sets):
     assert coupled_with_primary >= NUM_COUPLED / 5
     assert touching >= 0.9 * coupled_with_primary
     assert meta['companions'] == shapes.COMPANIONS
-    assert meta['measured']['train']['companions'] == \
-        shapes.measure_companions(str(root), 'train')
 
 
 def test_coupled_units_keep_every_class_rate():
@@ -187,3 +187,79 @@ def test_cooccurrence_is_deterministic(tmp_path):
         shapes.generate(str(tmp_path / name), 12, 2, 5, 0.9,
                         cooccurrence=0.9)
     assert same_tree(tmp_path / 'a', tmp_path / 'b')
+
+
+@pytest.fixture(scope='module')
+def hard_set(tmp_path_factory):
+    """A hard-mode set, confounded and coupled."""
+    root = tmp_path_factory.mktemp('hard')
+    meta = shapes.generate(
+        str(root), 80, 4, 0, 0.9, cooccurrence=0.9, difficulty='hard')
+    return root, meta
+
+
+def test_hard_mode_is_deterministic(tmp_path):
+    for name in ('a', 'b'):
+        shapes.generate(str(tmp_path / name), 10, 2, 7, 0.9,
+                        cooccurrence=0.5, difficulty='hard')
+    assert same_tree(tmp_path / 'a', tmp_path / 'b')
+
+
+def test_hard_mode_writes_jpeg_small_objects_and_an_ignore_band(hard_set):
+    root, meta = hard_set
+    assert meta['img_suffix'] == '.jpg' and meta['ignore_index'] == 255
+    assert sorted(p.suffix for p in (root / 'JPEGImages').iterdir()) == \
+        ['.jpg'] * 84
+    with Image.open(root / 'JPEGImages/train_000000.jpg') as image:
+        assert image.format == 'JPEG' and image.mode == 'RGB'
+    for split in shapes.SPLITS:
+        measured = meta['measured'][split]
+        assert measured['foreground_fraction'] < 0.2
+        assert measured['ignore_fraction'] > 0
+        assert measured == shapes.measure_split(str(root), split, hard=True)
+    masks_with_band = 0
+    for path in sorted((root / 'SegmentationClass').iterdir()):
+        mask = np.asarray(Image.open(path))
+        masks_with_band += bool((mask == 255).any())
+        # The band separates every two labels: labelled neighbours agree.
+        for a, b in ((mask[1:], mask[:-1]), (mask[:, 1:], mask[:, :-1])):
+            labelled = (a != 255) & (b != 255)
+            assert np.array_equal(a[labelled], b[labelled])
+    assert masks_with_band == 84
+
+
+def test_hard_mode_keeps_confounding_and_cooccurrence(hard_set):
+    measured = hard_set[1]['measured']['train']
+    # Occlusion and the border hide some bands, never add foreign ones.
+    assert measured['p_context_given_class'] >= 0.7
+    assert all(stats['p_context_given_absent'] == 0
+               for stats in measured['per_class'].values())
+    for stats in measured['companions'].values():
+        assert stats['p_companion_given_primary'] >= 0.8
+        assert stats['touching_share'] >= 0.7
+
+
+def test_hard_mode_loads_through_the_folder_dataset(hard_set):
+    root, meta = hard_set
+    init_default_scope('mmconta')
+    dataset = DATASETS.build(
+        dict(type='FolderWSSSDataset', data_root=str(root),
+             ann_file='ImageSets/Segmentation/train.txt',
+             img_suffix=meta['img_suffix'],
+             data_prefix=dict(img_path='JPEGImages',
+                              seg_map_path='SegmentationClass',
+                              context_path='ContextMaps'),
+             pipeline=[
+                 dict(type='LoadImageFromFile'),
+                 dict(type='LoadAnnotations'),
+                 dict(type='LoadContextMap'),
+                 dict(type='PackWSSSInputs')
+             ]))
+    assert len(dataset) == 80
+    sample = dataset[0]
+    assert sample['inputs'].shape == (3, 112, 112)
+    mask = sample['data_samples'].gt_sem_seg.data[0].numpy()
+    labels = sample['data_samples'].gt_img_labels.numpy()
+    present = np.unique(mask)
+    np.testing.assert_array_equal(
+        np.flatnonzero(labels) + 1, present[(present > 0) & (present < 255)])

@@ -47,18 +47,36 @@ Generative process (``--confounding P``, image side ``--size S``):
   again smaller (never below a radius of 7.5 px, so an object keeps at least
   ~100 visible pixels). A second object that still does not fit is dropped;
   ``meta.json`` counts such drops.
+* ``--difficulty hard`` (default ``easy`` is all of the above) keeps the
+  classes, colours, context bands, confounding and co-occurrence, and
+  makes the images harder: 2-4 objects of classes drawn with repetition
+  (a coupled image: 1-3 units, so a class still averages 0.5 instances);
+  radius 0.1-0.22 S; centres anywhere in the image, so objects are cut
+  off at the border (a companion's centre stays inside too); objects of
+  different units may overlap, the later on top, with centres at least
+  0.6 (r + r') apart so that none is hidden whole; 4-8 background patches
+  (rectangles and ellipses, flat muted colours or neutral textures,
+  labelled background); per-image contrast (0.7-1.3), brightness (+-30)
+  and channel gains (+-15%); Gaussian blur (sigma 0-1.2); sensor noise
+  (sigma 2-10); JPEG at quality 75-90; and a 255 (ignore) band on every
+  object boundary, one pixel on each side. About 13% of the pixels are
+  foreground (easy: about 7%); ``meta.json`` records the measured share.
+  Occlusion and cut-off hide some bands, so the measured P(ctx | class)
+  lies below P.
 * Determinism: image i of split s draws only from
   ``numpy.random.default_rng([seed, s, i])`` (s = 0 train, 1 val), so the
   same arguments give byte-identical files, with or without ``--workers``,
   and train and val use different streams.
 
 Layout under OUT (generic PASCAL VOC, read by ``FolderWSSSDataset``):
-``JPEGImages/<id>.png`` (RGB), ``SegmentationClass/<id>.png`` (palette PNG,
-ids 0..K, no 255), ``ContextMaps/<id>.png`` (mode L: 0 none, k = class k's
-context, K+1 = neutral; object pixels are 0), ``ImageSets/Segmentation/
-{train,val}.txt``, ``class_names.txt`` (background first) and ``meta.json``
-(arguments, class names, companions, and the class/context and
-companion co-occurrence measured on the written files), written last so
+``JPEGImages/<id>.png`` (RGB; ``.jpg`` in hard mode, see ``img_suffix``
+in ``meta.json``), ``SegmentationClass/<id>.png`` (palette PNG, ids 0..K;
+in hard mode also 255 on boundaries), ``ContextMaps/<id>.png`` (mode L: 0
+none, k = class k's context, K+1 = neutral; object pixels are 0),
+``ImageSets/Segmentation/{train,val}.txt``, ``class_names.txt``
+(background first) and ``meta.json`` (arguments, class names, companions,
+image suffix, and the class/context and companion co-occurrence and the
+foreground share measured on the written files), written last so
 that its presence marks a complete dataset.
 
 Example::
@@ -77,7 +95,7 @@ import time
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 GENERATOR = 'tools/dataset_converters/make_confounded_shapes.py'
 FORMAT_VERSION = 2
@@ -139,6 +157,27 @@ LAYOUT_ROUNDS = 6  # layouts tried, each 15% smaller than the one before
 TRIES_PER_OBJECT = 30
 COLOUR_JITTER = 15
 PIXEL_NOISE = 5.0
+
+# --difficulty hard (see the module docstring). Ranges are inclusive.
+DIFFICULTIES = ('easy', 'hard')
+HARD_NUM_OBJECTS = (2, 4)  # classes of an uncoupled image, may repeat
+# Units of a coupled image: a mean of 2 of the 4 units gives every class
+# the mean instance count of an uncoupled image (3 of 6 classes).
+HARD_NUM_UNITS = (1, 3)
+HARD_RADIUS_RANGE = (0.1, 0.22)  # object extent 0.2-0.44 of the side
+MIN_CENTRE_DISTANCE = 0.6  # times r + r'; keeps occlusion partial
+CLUTTER_PATCHES = (4, 8)
+CLUTTER_SIZE_RANGE = (0.1, 0.35)  # patch extent, fraction of the side
+CLUTTER_GREY = (60, 200)  # flat patches: a muted grey ...
+CLUTTER_TINT = 25  # ... with this much tint per channel
+CONTRAST_RANGE = (0.7, 1.3)
+BRIGHTNESS_JITTER = 30
+CHANNEL_GAIN_JITTER = 0.15
+BLUR_SIGMA_RANGE = (0.0, 1.2)
+NOISE_SIGMA_RANGE = (2.0, 10.0)
+JPEG_QUALITY_RANGE = (75, 90)
+IGNORE_INDEX = 255
+IGNORE_WIDTH = 1  # px on each side of an object boundary: a 2-px band
 
 
 class Placement(NamedTuple):
@@ -249,10 +288,11 @@ def upsample(grid: np.ndarray, size: int) -> np.ndarray:
     return np.stack([np.asarray(c) for c in channels], axis=-1)
 
 
-def sample_size(rng: np.random.Generator, size: int,
-                scale: float) -> Tuple[float, float, float]:
+def sample_size(rng: np.random.Generator, size: int, scale: float,
+                hard: bool) -> Tuple[float, float, float]:
     """Random radius and context band width and height of one object."""
-    r = max(rng.uniform(*RADIUS_RANGE) * size * scale, MIN_RADIUS)
+    radius_range = HARD_RADIUS_RANGE if hard else RADIUS_RANGE
+    r = max(rng.uniform(*radius_range) * size * scale, MIN_RADIUS)
     band_w = rng.uniform(*BAND_WIDTH_RANGE) * 2 * r
     band_h = rng.uniform(*BAND_HEIGHT_RANGE) * 2 * r
     return r, band_w, band_h
@@ -261,11 +301,13 @@ def sample_size(rng: np.random.Generator, size: int,
 def make_placement(cls: int, cy: float, cx: float, r: float, band_w: float,
                    band_h: float, size: int) -> Placement:
     """The placement of an object at (cy, cx), its band clipped to the image.
+
+    A band wholly outside (hard mode) is clipped to an empty one.
     """
-    top = int(round(cy + band_offset(cls, r)))
-    band = (top, min(size, top + int(round(band_h))),
-            max(0, int(round(cx - band_w / 2))),
-            min(size, int(round(cx + band_w / 2))))
+    top = min(size, int(round(cy + band_offset(cls, r))))
+    left = min(size, max(0, int(round(cx - band_w / 2))))
+    band = (top, max(top, min(size, top + int(round(band_h)))), left,
+            max(left, min(size, int(round(cx + band_w / 2)))))
     return Placement(cls, cy, cx, r, band)
 
 
@@ -281,46 +323,61 @@ def sample_placement(rng: np.random.Generator, cls: int, size: int,
     The object lies wholly inside the image and its band wholly inside
     vertically, so every object shows all of its pixels and a context.
     """
-    r, band_w, band_h = sample_size(rng, size, scale)
+    r, band_w, band_h = sample_size(rng, size, scale, hard=False)
     below = band_offset(cls, r)
     cx = rng.uniform(r, size - r)
     cy = rng.uniform(r, max(r, size - below - band_h))
     return make_placement(cls, cy, cx, r, band_w, band_h, size)
 
 
+def sample_loose_placement(rng: np.random.Generator, cls: int, size: int,
+                           scale: float) -> Placement:
+    """A hard-mode placement: the centre anywhere in the image.
+
+    So up to half of an object (and all of its band) may lie outside.
+    """
+    r, band_w, band_h = sample_size(rng, size, scale, hard=True)
+    cy, cx = rng.uniform(0, size, 2)
+    return make_placement(cls, cy, cx, r, band_w, band_h, size)
+
+
 def sample_companion(rng: np.random.Generator, primary: Placement,
-                     cls: int, size: int,
-                     scale: float) -> Optional[Placement]:
+                     cls: int, size: int, scale: float,
+                     hard: bool) -> Optional[Placement]:
     """A companion of class ``cls`` beside ``primary``, their masks touching.
 
     The companion sits left or right of the primary at the same height,
     its centre ``(1 - TOUCH_OVERLAP) * (r_primary + r_companion)`` away, so
     the two shapes overlap by a few pixels on the line through their
     centres (every shape reaches its radius there). None if the companion
-    or its band would leave the image.
+    or its band would leave the image (easy) or if its centre would (hard,
+    so that at least a quarter of it shows).
     """
-    r, band_w, band_h = sample_size(rng, size, scale)
+    r, band_w, band_h = sample_size(rng, size, scale, hard)
     side = 1 if rng.random() < 0.5 else -1
     cx = primary.cx + side * (1 - TOUCH_OVERLAP) * (primary.r + r)
     cy = primary.cy
     placement = make_placement(cls, cy, cx, r, band_w, band_h, size)
     band_bottom = placement.band[0] + int(round(band_h))
-    if r <= cx <= size - r and cy >= r and band_bottom <= size:
-        return placement
-    return None
+    if hard:
+        inside = 0 <= cx <= size
+    else:
+        inside = r <= cx <= size - r and cy >= r and band_bottom <= size
+    return placement if inside else None
 
 
 def sample_unit(rng: np.random.Generator, unit: Tuple[int, ...], size: int,
-                scale: float) -> Optional[List[Placement]]:
+                scale: float, hard: bool) -> Optional[List[Placement]]:
     """Placements of a unit: one object, or a primary with its companion.
 
     A pair is returned companion first, so that the primary is drawn on
     top where the two overlap. None if the companion found no room.
     """
-    first = sample_placement(rng, unit[0], size, scale)
+    sample = sample_loose_placement if hard else sample_placement
+    first = sample(rng, unit[0], size, scale)
     if len(unit) == 1:
         return [first]
-    companion = sample_companion(rng, first, unit[1], size, scale)
+    companion = sample_companion(rng, first, unit[1], size, scale, hard)
     return None if companion is None else [companion, first]
 
 
@@ -332,24 +389,36 @@ def apart(a: Placement, b: Placement) -> bool:
             or bx1 + GAP <= ax0)
 
 
-def place_units(rng: np.random.Generator, units: List[Tuple[int, ...]],
-                size: int) -> List[Placement]:
-    """Non-overlapping placements of ``units``; may drop a late one.
+def partly_visible(a: Placement, b: Placement) -> bool:
+    """Whether two hard-mode objects are far enough apart that the one
+    drawn later hides only part of the other."""
+    distance = np.hypot(a.cy - b.cy, a.cx - b.cx)
+    return bool(distance >= MIN_CENTRE_DISTANCE * (a.r + b.r))
+
+
+def place_units(rng: np.random.Generator,
+                units: List[Tuple[int, ...]],
+                size: int,
+                hard: bool = False) -> List[Placement]:
+    """Placements of ``units``, in drawing order; may drop a late one.
 
     Each layout round places the units in turn with a bounded number of
     tries each; a round that fails starts over with smaller objects, so a
     large first object cannot crowd the second one out for good. The two
-    objects of a pair touch each other but keep apart from other units.
+    objects of a pair touch each other; objects of different units keep
+    apart (easy) or may overlap in part (hard, see
+    :func:`partly_visible`).
     """
+    compatible = partly_visible if hard else apart
     placed: List[List[Placement]] = []
     for round_index in range(LAYOUT_ROUNDS):
         scale = 0.85**round_index
         placed = []
         for unit in units:
             for _ in range(TRIES_PER_OBJECT):
-                candidate = sample_unit(rng, unit, size, scale)
+                candidate = sample_unit(rng, unit, size, scale, hard)
                 if candidate is not None and all(
-                        apart(new, old) for new in candidate
+                        compatible(new, old) for new in candidate
                         for other in placed for old in other):
                     placed.append(candidate)
                     break
@@ -360,15 +429,25 @@ def place_units(rng: np.random.Generator, units: List[Tuple[int, ...]],
     return [obj for unit in placed for obj in unit]
 
 
-def draw_units(rng: np.random.Generator, coupled: bool
-               ) -> List[Tuple[int, ...]]:
+def draw_units(rng: np.random.Generator, coupled: bool,
+               hard: bool) -> List[Tuple[int, ...]]:
     """The classes of one image, as units placed together.
 
-    An uncoupled image holds 1 or 2 (2 with probability 0.5) distinct
-    classes drawn uniformly, each a unit of its own. A coupled image holds
+    Easy: an uncoupled image holds 1 or 2 (2 with probability 0.5) distinct
+    classes drawn uniformly, each a unit of its own; a coupled image holds
     one unit drawn uniformly from ``COUPLED_UNITS``: every class then
-    appears in a quarter of the images, as in an uncoupled one.
+    appears in a quarter of the images, as in an uncoupled one. Hard: 2-4
+    classes, or 1-3 coupled units, drawn uniformly with repetition, which
+    gives every class a mean of 0.5 instances per image either way.
     """
+    if hard:
+        low, high = HARD_NUM_UNITS if coupled else HARD_NUM_OBJECTS
+        count = int(rng.integers(low, high + 1))
+        if coupled:
+            return [COUPLED_UNITS[i]
+                    for i in rng.integers(len(COUPLED_UNITS), size=count)]
+        return [(int(c), ) for c in rng.integers(len(CLASS_NAMES),
+                                                 size=count)]
     if coupled:
         return [COUPLED_UNITS[rng.integers(len(COUPLED_UNITS))]]
     num_objects = 2 if rng.random() < 0.5 else 1
@@ -379,7 +458,8 @@ def draw_units(rng: np.random.Generator, coupled: bool
 def render_image(rng: np.random.Generator,
                  size: int,
                  confounding: float,
-                 coupled: bool = False
+                 coupled: bool = False,
+                 hard: bool = False
                  ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Draw one sample.
 
@@ -389,15 +469,18 @@ def render_image(rng: np.random.Generator,
         confounding: Probability that a band shows its class's texture.
         coupled: Draw the image's classes as a coupled image (see
             :func:`draw_units`).
+        hard: Draw it in hard mode (see the module docstring).
 
     Returns:
         The RGB image (uint8), the class mask, the context map, and how
         many drawn objects found no room and were dropped.
     """
-    units = draw_units(rng, coupled)
+    units = draw_units(rng, coupled, hard)
     num_objects = sum(len(unit) for unit in units)
-    objects = place_units(rng, units, size)
+    objects = place_units(rng, units, size, hard)
     image = smooth_background(rng, size)
+    if hard:
+        draw_clutter(rng, image)
     mask = np.zeros((size, size), np.uint8)
     context = np.zeros((size, size), np.uint8)
     for obj in objects:
@@ -410,9 +493,80 @@ def render_image(rng: np.random.Generator,
                                 255)
         mask[inside] = obj.cls + 1
     context[mask > 0] = 0  # a context is what lies around its object
-    image += rng.normal(0, PIXEL_NOISE, image.shape)
-    image = np.clip(np.round(image), 0, 255).astype(np.uint8)
+    if hard:
+        image = degrade(rng, image)
+        mask = with_ignore_band(mask)
+    else:
+        image += rng.normal(0, PIXEL_NOISE, image.shape)
+        image = to_uint8(image)
     return image, mask, context, num_objects - len(objects)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Round and clip a float image to uint8."""
+    return np.clip(np.round(image), 0, 255).astype(np.uint8)
+
+
+def draw_clutter(rng: np.random.Generator, image: np.ndarray) -> None:
+    """Paint hard mode's background patches into ``image``, in place.
+
+    Rectangles and ellipses, flat muted colours or neutral textures: busy
+    like objects and contexts, yet tied to no class (labelled background).
+    """
+    size = image.shape[0]
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    low, high = CLUTTER_PATCHES
+    for _ in range(int(rng.integers(low, high + 1))):
+        half_h, half_w = rng.uniform(*CLUTTER_SIZE_RANGE, 2) * size / 2
+        cy, cx = rng.uniform(0, size, 2)
+        if rng.random() < 0.5:
+            region = (np.abs(yy - cy) <= half_h) & (np.abs(xx - cx) <= half_w)
+        else:
+            region = ((yy - cy) / half_h)**2 + ((xx - cx) / half_w)**2 <= 1
+        if rng.random() < 0.5:
+            spec = NEUTRAL_TEXTURES[rng.integers(len(NEUTRAL_TEXTURES))]
+            phase_y, phase_x = (int(p) for p in rng.integers(0, spec[1], 2))
+            image[region] = texture(spec, yy, xx, phase_y, phase_x)[region]
+        else:
+            image[region] = rng.uniform(*CLUTTER_GREY) + rng.uniform(
+                -CLUTTER_TINT, CLUTTER_TINT, 3)
+
+
+def degrade(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """Hard mode's camera: photometric jitter, blur and sensor noise.
+
+    Args:
+        rng: The image's random generator.
+        image: The float RGB image as drawn.
+
+    Returns:
+        The degraded image, uint8.
+    """
+    contrast = rng.uniform(*CONTRAST_RANGE)
+    brightness = rng.uniform(-BRIGHTNESS_JITTER, BRIGHTNESS_JITTER)
+    gain = rng.uniform(1 - CHANNEL_GAIN_JITTER, 1 + CHANNEL_GAIN_JITTER, 3)
+    image = ((image - 128) * contrast + 128 + brightness) * gain
+    blurred = Image.fromarray(to_uint8(image)).filter(
+        ImageFilter.GaussianBlur(rng.uniform(*BLUR_SIGMA_RANGE)))
+    noisy = np.asarray(blurred, np.float32) + rng.normal(
+        0, rng.uniform(*NOISE_SIGMA_RANGE), image.shape)
+    return to_uint8(noisy)
+
+
+def with_ignore_band(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with ``IGNORE_INDEX`` on every object boundary.
+
+    A pixel is ignored when a pixel within ``IGNORE_WIDTH`` (chessboard
+    distance) has another label, so the band lies on both sides of the
+    boundary, as in PASCAL VOC's annotations.
+    """
+    height, width = mask.shape
+    padded = np.pad(mask, IGNORE_WIDTH, mode='edge')
+    boundary = np.zeros(mask.shape, bool)
+    for dy in range(2 * IGNORE_WIDTH + 1):
+        for dx in range(2 * IGNORE_WIDTH + 1):
+            boundary |= padded[dy:dy + height, dx:dx + width] != mask
+    return np.where(boundary, np.uint8(IGNORE_INDEX), mask)
 
 
 def draw_context(rng: np.random.Generator, obj: Placement,
@@ -431,28 +585,40 @@ def draw_context(rng: np.random.Generator, obj: Placement,
     context[y0:y1, x0:x1] = context_id
 
 
-def write_sample(task: Tuple[str, str, int, int, int, int, float, float]
-                 ) -> int:
+def write_sample(task: Tuple[str, str, int, int, int, int, float, float,
+                             str]) -> int:
     """Render and write one sample; return its number of dropped objects.
 
     Takes one tuple so that ``multiprocessing.Pool.imap`` can call it.
     """
     (out_dir, name, seed, split_index, index, size, confounding,
-     cooccurrence) = task
+     cooccurrence, difficulty) = task
+    hard = difficulty == 'hard'
     rng = np.random.default_rng([seed, split_index, index])
     # Drawn only when asked for, so --cooccurrence 0 draws what it always
     # drew.
     coupled = cooccurrence > 0 and np.random.default_rng(
         [seed, split_index, index, COUPLING_STREAM]).random() < cooccurrence
     image, mask, context, dropped = render_image(rng, size, confounding,
-                                                 coupled)
-    Image.fromarray(image).save(osp.join(out_dir, 'JPEGImages', name + '.png'))
+                                                 coupled, hard)
+    image_path = osp.join(out_dir, 'JPEGImages', name + image_suffix(hard))
+    if hard:
+        low, high = JPEG_QUALITY_RANGE
+        Image.fromarray(image).save(
+            image_path, quality=int(rng.integers(low, high + 1)))
+    else:
+        Image.fromarray(image).save(image_path)
     seg = Image.fromarray(mask)
     seg.putpalette(VOC_PALETTE)  # turns the L image into a P image
     seg.save(osp.join(out_dir, 'SegmentationClass', name + '.png'))
     Image.fromarray(context).save(
         osp.join(out_dir, 'ContextMaps', name + '.png'))
     return dropped
+
+
+def image_suffix(hard: bool) -> str:
+    """File suffix of the images: lossless PNG (easy) or JPEG (hard)."""
+    return '.jpg' if hard else '.png'
 
 
 def touches(mask: np.ndarray, a: int, b: int, reach: int = 1) -> bool:
@@ -470,7 +636,7 @@ def touches(mask: np.ndarray, a: int, b: int, reach: int = 1) -> bool:
     return bool(np.any(near_b & (mask == a)))
 
 
-def measure_companions(out_dir: str, split: str) -> Dict:
+def measure_companions(out_dir: str, split: str, reach: int = 1) -> Dict:
     """How often each companion appears with and without its primary.
 
     Read back from the written masks.
@@ -478,6 +644,8 @@ def measure_companions(out_dir: str, split: str) -> Dict:
     Args:
         out_dir: A folder written by :func:`generate`.
         split: ``'train'`` or ``'val'``.
+        reach: Largest distance (px) at which two masks count as touching;
+            more than 1 to see across an ignore band.
 
     Returns:
         For each primary (by name): ``companion`` (its name), ``images``,
@@ -499,7 +667,7 @@ def measure_companions(out_dir: str, split: str) -> Dict:
             counts[primary] += (
                 has_primary, has_companion, has_primary and has_companion,
                 has_primary and has_companion
-                and touches(mask, companion + 1, primary + 1))
+                and touches(mask, companion + 1, primary + 1, reach))
     stats = {}
     for primary, companion in COMPANION_IDS.items():
         with_primary, with_companion, with_both, touching = (
@@ -518,6 +686,34 @@ def measure_companions(out_dir: str, split: str) -> Dict:
             max(without_primary, 1),
             touching_share=touching / max(with_primary, 1))
     return stats
+
+
+def measure_pixels(out_dir: str, split: str) -> Dict[str, float]:
+    """Shares of foreground (class 1..K) and ignored pixels in the masks."""
+    names = read_split(out_dir, split)
+    foreground = ignored = total = 0
+    for name in names:
+        mask = np.asarray(
+            Image.open(osp.join(out_dir, 'SegmentationClass', name + '.png')))
+        foreground += int(np.count_nonzero((mask > 0)
+                                           & (mask != IGNORE_INDEX)))
+        ignored += int(np.count_nonzero(mask == IGNORE_INDEX))
+        total += mask.size
+    return dict(
+        foreground_fraction=foreground / max(total, 1),
+        ignore_fraction=ignored / max(total, 1))
+
+
+def measure_split(out_dir: str, split: str, hard: bool) -> Dict:
+    """Everything ``meta.json`` records as measured for ``split``: see
+    :func:`measure_cooccurrence`, :func:`measure_pixels` and (under
+    ``companions``) :func:`measure_companions`."""
+    # Touching masks lie an ignore band apart in hard mode.
+    reach = 1 + 2 * IGNORE_WIDTH if hard else 1
+    return dict(
+        measure_cooccurrence(out_dir, split),
+        **measure_pixels(out_dir, split),
+        companions=measure_companions(out_dir, split, reach))
 
 
 def read_split(out_dir: str, split: str) -> List[str]:
@@ -540,7 +736,8 @@ def measure_cooccurrence(out_dir: str, split: str) -> Dict:
         context, P(ctx_k | k present) and P(ctx_k | k absent); and
         ``instances``, ``instances_with_context`` and
         ``p_context_given_class`` over all object instances (one per class
-        present, as the classes of an image are distinct).
+        present: the classes of an easy image are distinct, a hard image's
+        repeated class counts once).
     """
     names = read_split(out_dir, split)
     num = len(CLASS_NAMES)
@@ -581,12 +778,16 @@ def check_args(num_train: int,
                num_val: int,
                confounding: float,
                size: int,
-               cooccurrence: float = 0.0) -> Optional[str]:
+               cooccurrence: float = 0.0,
+               difficulty: str = 'easy') -> Optional[str]:
     """The first problem with the arguments, or None if they are fine."""
     if not 0 <= confounding <= 1:
         return f'--confounding must be in [0, 1], got {confounding}'
     if not 0 <= cooccurrence <= 1:
         return f'--cooccurrence must be in [0, 1], got {cooccurrence}'
+    if difficulty not in DIFFICULTIES:
+        return (f'--difficulty must be one of {DIFFICULTIES}, got '
+                f'{difficulty!r}')
     if not 64 <= size <= 512:
         return f'--size must be in [64, 512], got {size}'
     if num_train < 1 or num_val < 1:
@@ -639,7 +840,8 @@ def generate(out_dir: str,
              size: int = 112,
              workers: int = 0,
              overwrite: bool = False,
-             cooccurrence: float = 0.0) -> Dict:
+             cooccurrence: float = 0.0,
+             difficulty: str = 'easy') -> Dict:
     """Write the benchmark into ``out_dir`` and return its meta information.
 
     Args:
@@ -657,6 +859,7 @@ def generate(out_dir: str,
         cooccurrence: P(an image is coupled: each primary in it has its
             companion touching it); the marginal rate of every class does
             not depend on it.
+        difficulty: ``'easy'`` or ``'hard'`` (see the module docstring).
 
     Returns:
         The content of ``meta.json``.
@@ -665,16 +868,19 @@ def generate(out_dir: str,
         ValueError: An argument is out of range.
         FileExistsError: See :func:`prepare_out_dir`.
     """
-    problem = check_args(num_train, num_val, confounding, size, cooccurrence)
+    problem = check_args(num_train, num_val, confounding, size, cooccurrence,
+                         difficulty)
     if problem:
         raise ValueError(problem)
     prepare_out_dir(out_dir, overwrite)
+    hard = difficulty == 'hard'
     dropped = {}
     for split_index, (split, count) in enumerate(
             zip(SPLITS, (num_train, num_val))):
         names = [f'{split}_{i:06d}' for i in range(count)]
         tasks = [(out_dir, name, seed, split_index, index, size, confounding,
-                  cooccurrence) for index, name in enumerate(names)]
+                  cooccurrence, difficulty)
+                 for index, name in enumerate(names)]
         if workers > 0:
             with multiprocessing.Pool(workers) as pool:
                 dropped[split] = sum(pool.imap(write_sample, tasks, 16))
@@ -690,18 +896,15 @@ def generate(out_dir: str,
         format_version=FORMAT_VERSION,
         args=dict(num_train=num_train, num_val=num_val, seed=seed,
                   confounding=confounding, size=size,
-                  cooccurrence=cooccurrence),
+                  cooccurrence=cooccurrence, difficulty=difficulty),
         classes=['background', *CLASS_NAMES],
         context_ids=dict(none=0, neutral=NEUTRAL_ID,
                          **{n: k + 1 for k, n in enumerate(CLASS_NAMES)}),
         companions=COMPANIONS,
+        img_suffix=image_suffix(hard),
+        ignore_index=IGNORE_INDEX if hard else None,
         dropped_objects=dropped,
-        measured={
-            s: dict(
-                measure_cooccurrence(out_dir, s),
-                companions=measure_companions(out_dir, s))
-            for s in SPLITS
-        })
+        measured={s: measure_split(out_dir, s, hard) for s in SPLITS})
     with open(osp.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2)
         f.write('\n')
@@ -722,6 +925,10 @@ def parse_args() -> argparse.Namespace:
         '--cooccurrence', type=float, default=0.0,
         help='P(an image is coupled: each primary in it has its companion '
         'touching it); 0 gives the control')
+    parser.add_argument(
+        '--difficulty', choices=DIFFICULTIES, default='easy',
+        help='hard: 2-4 occluding, cut-off objects of varied size, clutter, '
+        'photometric jitter, blur, noise, JPEG and a 255 boundary band')
     parser.add_argument('--size', type=int, default=112, help='image side')
     parser.add_argument(
         '--workers', type=int, default=0,
@@ -731,7 +938,7 @@ def parse_args() -> argparse.Namespace:
         help='write into a non-empty OUT that is not a previous output')
     args = parser.parse_args()
     problem = check_args(args.num_train, args.num_val, args.confounding,
-                         args.size, args.cooccurrence)
+                         args.size, args.cooccurrence, args.difficulty)
     if problem:
         parser.error(problem)
     if args.workers < 0:
@@ -745,12 +952,12 @@ def main() -> None:
     try:
         meta = generate(args.out, args.num_train, args.num_val, args.seed,
                         args.confounding, args.size, args.workers,
-                        args.overwrite, args.cooccurrence)
+                        args.overwrite, args.cooccurrence, args.difficulty)
     except FileExistsError as error:
         raise SystemExit(str(error))
     print(f'wrote {args.out} in {time.perf_counter() - start:.1f} s '
-          f'(confounding {args.confounding}, cooccurrence '
-          f'{args.cooccurrence}, seed {args.seed})')
+          f'({args.difficulty}, confounding {args.confounding}, '
+          f'cooccurrence {args.cooccurrence}, seed {args.seed})')
     for split in SPLITS:
         stats = meta['measured'][split]
         rates = ', '.join(f'{n} {v["p_context_given_class"]:.2f}'
@@ -760,7 +967,8 @@ def main() -> None:
         print(f'{split}: {stats["images"]} images, {stats["instances"]} '
               f'objects, P(ctx|class) {stats["p_context_given_class"]:.3f} '
               f'({rates}), max P(ctx|absent) {absent:.3f}, dropped objects '
-              f'{meta["dropped_objects"][split]}')
+              f'{meta["dropped_objects"][split]}, foreground '
+              f'{stats["foreground_fraction"]:.3f}')
         for primary, pair in stats['companions'].items():
             print(f'  {pair["companion"]} beside {primary}: P(companion | '
                   f'primary) {pair["p_companion_given_primary"]:.3f}, P('

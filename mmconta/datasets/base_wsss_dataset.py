@@ -10,6 +10,9 @@ from PIL import Image
 
 from mmconta.registry import DATASETS
 
+# What img_suffix='auto' looks for, in order.
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
+
 
 def read_split_file(path: str) -> List[str]:
     """Read image names from a split file.
@@ -82,7 +85,9 @@ class BaseWSSSDataset(BaseSegDataset):
         drop_no_fg (bool): Leave out images without a foreground class (they
             give a classifier nothing to learn); the count is logged.
             Defaults to False.
-        **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments.
+        **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments;
+            ``img_suffix='auto'`` takes the suffix of the first listed image
+            (``.jpg``, ``.jpeg``, ``.png`` or ``.bmp``).
     """
 
     def __init__(self,
@@ -116,6 +121,8 @@ class BaseWSSSDataset(BaseSegDataset):
         img_dir = self.data_prefix.get('img_path') or ''
         ann_dir = self.data_prefix.get('seg_map_path')
         context_dir = self.data_prefix.get('context_path')
+        if self.img_suffix == 'auto':
+            self.img_suffix = self._find_img_suffix(img_dir)
         names = self._list_names(img_dir)
         data_list = [
             dict(
@@ -147,6 +154,25 @@ class BaseWSSSDataset(BaseSegDataset):
             if self.drop_no_fg:
                 data_list = [i for i in data_list if i['img_labels'].any()]
         return data_list
+
+    def _find_img_suffix(self, img_dir: str) -> str:
+        """``img_suffix='auto'``: the suffix of the first image listed (or,
+        without a split file, the image folder's only image suffix)."""
+        if self.ann_file:
+            first = read_split_file(self.ann_file)[:1]
+            for suffix in IMAGE_SUFFIXES:
+                if first and osp.isfile(osp.join(img_dir, first[0] + suffix)):
+                    return suffix
+            raise FileNotFoundError(
+                f'{osp.join(img_dir, first[0] if first else "")} with none '
+                f'of the suffixes {IMAGE_SUFFIXES} (img_suffix=auto)')
+        found = {osp.splitext(f)[1] for f in os.listdir(img_dir)} & set(
+            IMAGE_SUFFIXES) if osp.isdir(img_dir) else set()
+        if len(found) != 1:
+            raise ValueError(f'img_suffix=auto: {img_dir} holds images of '
+                             f'{sorted(found) or "no known"} suffix; set '
+                             'img_suffix')
+        return found.pop()
 
     def _list_names(self, img_dir: str) -> List[str]:
         if self.ann_file:

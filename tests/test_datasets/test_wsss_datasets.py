@@ -197,3 +197,31 @@ def test_previous_mask_is_packed(tmp_path):
     (tmp_path / 'seg_train/img_003.png').unlink()
     with pytest.raises(OSError, match="previous round's mask.*img_003.png"):
         dataset[3]
+
+
+def test_folder_dataset_finds_the_image_suffix(tmp_path):
+    """img_suffix='auto': the synthetic easy mode writes PNG, hard mode JPEG."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mmconta.datasets import FolderWSSSDataset
+    repo = Path(__file__).parents[2]
+    for difficulty, suffix in (('easy', '.png'), ('hard', '.jpg')):
+        root = tmp_path / difficulty
+        subprocess.run([
+            sys.executable,
+            str(repo / 'tools/dataset_converters/make_confounded_shapes.py'),
+            str(root), '--num-train', '3', '--num-val', '1', '--difficulty',
+            difficulty
+        ], check=True, capture_output=True)
+        dataset = FolderWSSSDataset(
+            data_root=str(root), img_suffix='auto',
+            data_prefix=dict(img_path='JPEGImages',
+                             seg_map_path='SegmentationClass'),
+            pipeline=[])
+        assert len(dataset) == 3
+        assert dataset[0]['img_path'].endswith(suffix)
+    (tmp_path / 'hard/JPEGImages/train_000000.jpg').unlink()
+    with pytest.raises(FileNotFoundError, match='train_000000'):
+        FolderWSSSDataset(data_root=str(tmp_path / 'hard'), img_suffix='auto')

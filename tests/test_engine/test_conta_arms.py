@@ -81,3 +81,10 @@ def test_bad_arm_options(tmp_path, shapes_root):
         ContaRoundRunner(conta=dict(control='random'), **kwargs)
     with pytest.raises(ValueError, match='stop_after'):
         ContaRoundRunner(stop_after='bank', **kwargs)
+
+
+def test_segmentor_starts_from_the_rounds_classifier(round0):
+    """seg.init_from_classifier: no pretrained weights exist for the
+    synthetic set, and from scratch the segmentor dropped whole classes."""
+    dumped = (round0 / 'seg/seg_shapes.py').read_text()
+    assert f"load_from = '{round0 / 'cls'}" in dumped

@@ -46,7 +46,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+from PIL import Image
 from scipy import stats
+
+from mmconta.evaluation.functional import area_iou, intersect_and_union
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from common import REPO, make_shapes  # noqa: E402
@@ -192,6 +195,44 @@ def interval(values: List[float]) -> Tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+def class_iou(pred_dir: str, data_root: str) -> Dict[str, float]:
+    """Per-class IoU (%) of a folder of predicted masks on the training
+    split's ground truth."""
+    classes = open(osp.join(data_root, 'class_names.txt')).read().split()
+    areas = np.zeros((3, len(classes)), np.int64)
+    for name in sorted(os.listdir(pred_dir)):
+        if not name.endswith('.png'):
+            continue
+        pred = np.asarray(Image.open(osp.join(pred_dir, name)))
+        label = np.asarray(Image.open(
+            osp.join(data_root, 'SegmentationClass', name)))
+        inter, _, area_pred, area_label = intersect_and_union(
+            pred, label, len(classes))
+        areas += np.stack([inter.numpy(), area_pred.numpy(),
+                           area_label.numpy()])
+    return {c: float(v * 100) for c, v in zip(classes, area_iou(areas))}
+
+
+def round0_table(work_dir: str) -> str:
+    """Round 0 of every cell: seeds, segmentor, and its weakest class on
+    the training split (whose masks are x_m and the confounders)."""
+    lines = ['| set, data seed | seed mIoU | seg val mIoU | seg train mIoU | '
+             'weakest class, train IoU |', '|---|---:|---:|---:|---|']
+    runs_dir = osp.join(work_dir, 'runs')
+    for cell in sorted(os.listdir(runs_dir)):
+        run_dir = osp.join(runs_dir, cell, 'round0')
+        if not finished(run_dir, 1):
+            continue
+        row = json.load(open(osp.join(run_dir, 'summary.json')))[0]
+        ious = class_iou(osp.join(run_dir, 'round_0', 'seg_train'),
+                         osp.join(work_dir, 'data', cell))
+        weakest = min((v, c) for c, v in ious.items() if c != 'background')
+        lines.append(f'| {cell} | {row["seed_miou"]:.2f} | '
+                     f'{row["seg_val_miou"]:.2f} | {row["seg_train_miou"]:.2f}'
+                     f' | {weakest[1]} {weakest[0]:.1f} |')
+    return '\n'.join(lines)
+
+
 def report(work_dir: str) -> dict:
     """Markdown tables and ``results.json`` of the finished runs."""
     table = collect(work_dir)
@@ -241,7 +282,7 @@ def report(work_dir: str) -> dict:
             cells.append(f'{mean:+.2f} [{low:+.2f}, {high:+.2f}] ({n})')
         results['paired'][f'{name}/{arm}'] = paired
         lines.append(f'| {name} | {arm} | ' + ' | '.join(cells) + ' |')
-    text = '\n'.join(lines)
+    text = round0_table(work_dir) + '\n\n' + '\n'.join(lines)
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     with open(osp.join(work_dir, 'results.md'), 'w') as f:

@@ -1,5 +1,8 @@
 # A CPU-sized segmentor for the synthetic benchmark: mmseg's EncoderDecoder
-# with a thin dilated ResNet-18 (output stride 8) and an ASPP head.
+# with a thin dilated ResNet-18 (output stride 8) and an ASPP head. The
+# backbone is the CAM network's (configs/_base_/models/cam_small.py) but for
+# its dilations, so the round loop can start it from the round's classifier
+# (seg.init_from_classifier): there are no pretrained weights here.
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     type='EncoderDecoder',
@@ -11,13 +14,14 @@ model = dict(
         pad_val=0,
         seg_pad_val=255),
     backbone=dict(
-        type='ResNetV1c',
+        type='ResNet',
         depth=18,
         stem_channels=16,
         base_channels=16,
         strides=(1, 2, 1, 1),
         dilations=(1, 1, 2, 4),
         out_indices=(3, ),
+        style='pytorch',
         norm_cfg=norm_cfg),
     decode_head=dict(
         type='ASPPHead',

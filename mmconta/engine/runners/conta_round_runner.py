@@ -80,12 +80,13 @@ class ContaRoundRunner:
         cls (dict): ``config`` (path of the classifier stage's config;
             ``{{fileDirname}}/...`` makes it relative to the conta config),
             ``cfg_options`` (dict merged into it).
-        seg (dict): The same for the segmentation stage.
-        refine (dict, optional): The same for the refinement stages, plus
-            ``init_from_classifier`` (bool): start the refiner from the
+        seg (dict): The same for the segmentation stage, plus
+            ``init_from_classifier`` (bool): start the segmentor from the
             round's classifier checkpoint (its matching ``backbone.*``
-            weights), for backbones without pretrained weights. None: no
-            refinement, the CAM stage's masks are the pseudo-masks.
+            weights), for backbones without pretrained weights.
+        refine (dict, optional): The same for the refinement stages (with
+            ``init_from_classifier`` too). None: no refinement, the CAM
+            stage's masks are the pseudo-masks.
         conta (dict): ``head`` (options of ``ContextAdjustedCAMHead``,
             e.g. ``inject``), ``bank`` (options of ``ConfounderBankHook``),
             ``adjust`` (bool, default True: False is the retraining control,
@@ -120,16 +121,17 @@ class ContaRoundRunner:
             raise ValueError(f'rounds must be >= 1, got {rounds}')
         self.work_dir = osp.abspath(work_dir)
         self.rounds = rounds
-        self.stage_cfgs = {
-            'cls': self._load_stage(cls, 'cls'),
-            'seg': self._load_stage(seg, 'seg'),
-        }
-        self.init_refiner_from_classifier = False
+        # Stages that start from the round's classifier checkpoint.
+        self.init_from_classifier = set()
+        self.stage_cfgs = {'cls': self._load_stage(cls, 'cls')}
+        for name, stage in (('seg', seg), ('refine', refine)):
+            if stage is None:
+                continue
+            stage = dict(stage)
+            if stage.pop('init_from_classifier', False):
+                self.init_from_classifier.add(name)
+            self.stage_cfgs[name] = self._load_stage(stage, name)
         if refine is not None:
-            refine = dict(refine)
-            self.init_refiner_from_classifier = bool(
-                refine.pop('init_from_classifier', False))
-            self.stage_cfgs['refine'] = self._load_stage(refine, 'refine')
             if self.stage_cfgs['refine'].get('cam_labels') is None:
                 raise ValueError(
                     'refine: its config must set cam_labels, the options of '
@@ -393,7 +395,7 @@ class ContaRoundRunner:
 
     def _train_refiner(self, t: int, cfg: Config) -> dict:
         cfg.train_dataloader.dataset.pseudo_dir = self.cam_labels_dir(t)
-        if self.init_refiner_from_classifier:
+        if 'refine' in self.init_from_classifier:
             cfg.load_from = self._checkpoint(t, 'cls')
         _, record = self._train(cfg)
         return dict(record, metrics={})
@@ -415,6 +417,8 @@ class ContaRoundRunner:
 
     def _train_segmentor(self, t: int, cfg: Config) -> dict:
         cfg.train_dataloader.dataset.pseudo_dir = self.pseudo_dir(t)
+        if 'seg' in self.init_from_classifier:
+            cfg.load_from = self._checkpoint(t, 'cls')
         runner, record = self._train(cfg)
         return dict(record, metrics=_plain(runner.val()))
 

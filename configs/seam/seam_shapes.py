@@ -28,6 +28,9 @@ train_cfg = dict(max_epochs=12, val_interval=3)
 # Background threshold 0.5 as cam_shapes.py (fixed there for every method).
 test_cfg = dict(output_stride=8, batch_size=8, pseudo_mask=dict(bg_thr=0.5))
 test_evaluator = [
-    dict(type='SeedMetric', bg_thr=0.5),
+    dict(
+        type='SeedMetric',
+        bg_thr=0.5,
+        companions=dict(cross='ring', diamond='circle')),
     dict(type='PseudoMaskMetric')
 ]

@@ -217,6 +217,10 @@ def test_seam_with_context_adjusted_head(tmp_path):
     head = dict(SMALL['head'], type='ContextAdjustedCAMHead',
                 bank_file=str(bank))
     model = build(dict(SMALL, head=head))
+    # M's classifier weights start at zero; give them a value so that M's
+    # own weights get a gradient in this one step.
+    with torch.no_grad():
+        model.head.classifier.weight[:, -1] = 1.0
     inputs = torch.randn(2, 3, 64, 64)
     losses = model(inputs, samples(prev_mask=True), mode='loss')
     assert all(torch.isfinite(v) for v in losses.values())
@@ -225,6 +229,28 @@ def test_seam_with_context_adjusted_head(tmp_path):
     assert model.head.query.weight.grad.abs().sum() > 0
     assert model.head.classifier.weight.grad[:, -1].abs().sum() > 0
     assert model.cam(inputs).shape == (2, 3, 8, 8)
+
+
+def test_seam_with_m_in_the_backbone(tmp_path):
+    rng = np.random.default_rng(0)
+    bank = tmp_path / 'confounder_bank.npz'
+    np.savez(bank, confounders=rng.random((3, 4, 4)).astype(np.float32),
+             prior=np.full(3, 1 / 3, np.float32), counts=np.ones(3),
+             classes=np.array(['a', 'b', 'c']))
+    head = dict(SMALL['head'], type='ContextAdjustedCAMHead',
+                bank_file=str(bank), inject='stage2')
+    # mmseg's ResNet zero-initialises each residual branch's last BN, which
+    # gates M (it enters stage 3's first conv) until training opens it.
+    backbone = dict(SMALL['backbone'], zero_init_residual=False)
+    model = build(dict(SMALL, backbone=backbone, head=head))
+    inputs = torch.randn(2, 3, 64, 64)
+    data_samples = samples(prev_mask=True)
+    losses = model(inputs, data_samples, mode='loss')
+    losses['loss_cls'].backward()
+    # Both views (the second at 0.3x) pass M through stage 3's first conv.
+    assert model.head.context_conv.weight.grad.abs().sum() > 0
+    context = model.context(data_samples, inputs)
+    assert model.cam(inputs, context).shape == (2, 3, 8, 8)
 
 
 def test_voc_config_builds_and_trains_a_step():

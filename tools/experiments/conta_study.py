@@ -137,14 +137,20 @@ def run_grid(args) -> None:
             cells.append((osp.join(runs_dir, f'{name}_d{seed}'),
                           set_data(args.work_dir, name, seed, args)))
     with ThreadPoolExecutor(args.jobs) as pool:
-        for future in [pool.submit(run_round0, c, d, args)
-                       for c, d in cells]:
-            future.result()
+        # Round 0s are queued first, so an arm waiting for its own cell's
+        # round 0 never blocks a worker that round 0 needs.
+        round0 = {c: pool.submit(run_round0, c, d, args) for c, d in cells}
+
+        def after_round0(cell: str, data_root: str, seed: int,
+                         arm: str) -> None:
+            round0[cell].result()
+            run_arm(cell, data_root, seed, arm, args)
+
         jobs = [
-            pool.submit(run_arm, c, d, s, arm, args)
+            pool.submit(after_round0, c, d, s, arm)
             for s in args.train_seeds for arm in args.arms for c, d in cells
         ]
-        for future in jobs:
+        for future in [*round0.values(), *jobs]:
             future.result()
 
 

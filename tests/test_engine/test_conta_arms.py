@@ -88,3 +88,15 @@ def test_segmentor_starts_from_the_rounds_classifier(round0):
     synthetic set, and from scratch the segmentor dropped whole classes."""
     dumped = (round0 / 'seg/seg_shapes.py').read_text()
     assert f"load_from = '{round0 / 'cls'}" in dumped
+
+
+def test_seg_train_records_each_class_area_ratio(round0):
+    """Predicted over pseudo-mask area per class: the evidence behind the
+    collapse warning (one epoch of training on 12 images collapses)."""
+    ratios = done(round0.parent, 0, 'seg_train')['area_ratio']
+    assert set(ratios) <= {'circle', 'square', 'triangle', 'cross', 'ring',
+                           'diamond'}
+    assert ratios and all(r >= 0 for r in ratios.values())
+    log = (round0.parent / 'conta.log').read_text()
+    collapsed = [c for c, r in ratios.items() if r < 0.1]
+    assert bool(collapsed) == ('these classes collapsed' in log)

@@ -148,11 +148,13 @@ def cam_metrics(run_dir: str, t: int) -> dict:
 
 
 def mean_std(values: Sequence[Optional[float]]) -> Optional[MeanStd]:
-    """Mean and std of the values that are not None; None if none are."""
+    """Mean and sample std (0 for one value) of the values that are not
+    None; None if none are."""
     present = [v for v in values if v is not None]
     if not present:
         return None
-    return float(np.mean(present)), float(np.std(present))
+    std = np.std(present, ddof=1) if len(present) > 1 else 0.0
+    return float(np.mean(present)), float(std)
 
 
 def plot_miou(variants: Dict[str, List[str]], out_file: str) -> None:
@@ -443,7 +445,8 @@ def last_round_table(variants: Dict[str, List[str]]) -> str:
             if not present:
                 cells.append('-')
                 continue
-            cell = f'{np.mean(present):.2f} ± {np.std(present):.2f}'
+            mean, std = mean_std(present)
+            cell = f'{mean:.2f} ± {std:.2f}'
             if len(present) < len(lasts):
                 cell += f' (n={len(present)})'
             cells.append(cell)

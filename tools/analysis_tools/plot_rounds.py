@@ -419,7 +419,7 @@ def plot_cams(variants: Dict[str, List[str]], out_file: str,
         ax.set_yticks([])
     fig.suptitle('CAMs (max over the image\'s classes), first run of each '
                  'variant')
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))  # room for the title
     fig.savefig(out_file, dpi=100)
     plt.close(fig)
 

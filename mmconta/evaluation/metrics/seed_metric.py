@@ -230,34 +230,34 @@ class SeedMetric(RunningSumMetric):
         columns = [list(classes)] + [[f'{v:.2f}' for v in row]
                                      for row in area_iou(
                                          total['areas'][shown]) * 100]
+
+        def add_shares(key: str, hits: np.ndarray,
+                       pixels: np.ndarray) -> None:
+            """Per-class ``<key>.<class>`` (classes with seed pixels only)
+            and its column of the per-class table."""
+            share = 100 * hits / np.maximum(pixels, 1)
+            metrics.update({
+                f'{key}.{classes[k]}': float(share[k])
+                for k in range(1, len(classes)) if pixels[k]
+            })
+            names.append(key.replace('_', ' '))
+            columns.append(
+                [f'{s:.2f}' if p else '-' for s, p in zip(share, pixels)])
+
         if total['context_images'][0]:
             pixels = total['seed_pixels']
-            share = 100 * total['own_context'] / np.maximum(pixels, 1)
             fg_pixels = max(int(pixels[1:].sum()), 1)
             metrics['context_share'] = float(
                 100 * total['own_context'][1:].sum() / fg_pixels)
             metrics['any_context_share'] = float(
                 100 * total['any_context'][1:].sum() / fg_pixels)
-            metrics.update({
-                f'context_share.{classes[k]}': float(share[k])
-                for k in range(1, len(classes)) if pixels[k]
-            })
-            names.append('context share')
-            columns.append(
-                [f'{s:.2f}' if p else '-' for s, p in zip(share, pixels)])
+            add_shares('context_share', total['own_context'], pixels)
         if self.companions:
             pixels = total['primary_seed_pixels']
-            share = 100 * total['on_companion'] / np.maximum(pixels, 1)
             metrics['companion_share'] = float(
                 100 * total['on_companion'].sum() /
                 pixels.sum()) if pixels.sum() else float('nan')
-            metrics.update({
-                f'companion_share.{classes[k]}': float(share[k])
-                for k in range(1, len(classes)) if pixels[k]
-            })
-            names.append('companion share')
-            columns.append(
-                [f'{s:.2f}' if p else '-' for s, p in zip(share, pixels)])
+            add_shares('companion_share', total['on_companion'], pixels)
         per_class = PrettyTable(field_names=names)
         for row in zip(*columns):
             per_class.add_row(list(row))

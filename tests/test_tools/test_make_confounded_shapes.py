@@ -68,12 +68,14 @@ def test_measured_cooccurrence_matches_the_asked_rate(tmp_path, confounding):
         assert stats['p_context_given_absent'] == 0
 
 
-def test_layout_loads_through_the_folder_dataset(tmp_path):
-    shapes.generate(str(tmp_path), 8, 4, 0, 0.9, size=96)
+def folder_dataset(root, split: str, img_suffix: str):
+    """The generated folder as FolderWSSSDataset reads it, context maps
+    included."""
     init_default_scope('mmconta')
-    dataset = DATASETS.build(
-        dict(type='FolderWSSSDataset', data_root=str(tmp_path),
-             ann_file='ImageSets/Segmentation/val.txt', img_suffix='.png',
+    return DATASETS.build(
+        dict(type='FolderWSSSDataset', data_root=str(root),
+             ann_file=f'ImageSets/Segmentation/{split}.txt',
+             img_suffix=img_suffix,
              data_prefix=dict(img_path='JPEGImages',
                               seg_map_path='SegmentationClass',
                               context_path='ContextMaps'),
@@ -83,6 +85,11 @@ def test_layout_loads_through_the_folder_dataset(tmp_path):
                  dict(type='LoadContextMap'),
                  dict(type='PackWSSSInputs')
              ]))
+
+
+def test_layout_loads_through_the_folder_dataset(tmp_path):
+    shapes.generate(str(tmp_path), 8, 4, 0, 0.9, size=96)
+    dataset = folder_dataset(tmp_path, 'val', '.png')
     assert dataset.metainfo['classes'] == ('background', ) + shapes.CLASS_NAMES
     assert len(dataset) == 4
     sample = dataset[0]
@@ -241,20 +248,7 @@ def test_hard_mode_keeps_confounding_and_cooccurrence(hard_set):
 
 def test_hard_mode_loads_through_the_folder_dataset(hard_set):
     root, meta = hard_set
-    init_default_scope('mmconta')
-    dataset = DATASETS.build(
-        dict(type='FolderWSSSDataset', data_root=str(root),
-             ann_file='ImageSets/Segmentation/train.txt',
-             img_suffix=meta['img_suffix'],
-             data_prefix=dict(img_path='JPEGImages',
-                              seg_map_path='SegmentationClass',
-                              context_path='ContextMaps'),
-             pipeline=[
-                 dict(type='LoadImageFromFile'),
-                 dict(type='LoadAnnotations'),
-                 dict(type='LoadContextMap'),
-                 dict(type='PackWSSSInputs')
-             ]))
+    dataset = folder_dataset(root, 'train', meta['img_suffix'])
     assert len(dataset) == 80
     sample = dataset[0]
     assert sample['inputs'].shape == (3, 112, 112)

@@ -39,20 +39,15 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-from PIL import Image
-from scipy import stats
-
-from mmconta.evaluation.functional import area_iou, intersect_and_union
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from common import REPO, make_shapes  # noqa: E402
+from common import (REPO, class_iou, finished, interval,  # noqa: E402
+                    make_shapes, train_run)
 
 # Round-1 figures reported, and where they come from: the summary row or
 # the CAM stage's metrics.
@@ -87,31 +82,11 @@ def set_data(work_dir: str, name: str, seed: int, args) -> str:
         ], name=f'{name}_d{seed}')
 
 
-def finished(run_dir: str, rounds: int) -> bool:
-    path = osp.join(run_dir, 'summary.json')
-    return osp.isfile(path) and len(json.load(open(path))) >= rounds
-
-
-def train(run_dir: str, data_root: str, options: List[str], args) -> None:
-    """One conta run through tools/train.py, its output in a log file."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
-               MKL_NUM_THREADS=str(args.threads))
-    os.makedirs(run_dir, exist_ok=True)
-    start = time.time()
-    with open(run_dir + '.log', 'a') as log:
-        subprocess.run(
-            [sys.executable, 'tools/train.py', args.config, '--work-dir',
-             run_dir, '--data-root', data_root, '--cfg-options', *options],
-            check=True, cwd=REPO, env=env, stdout=log,
-            stderr=subprocess.STDOUT)
-    print(f'{time.strftime("%H:%M:%S")} finished {run_dir} in '
-          f'{time.time() - start:.0f} s', flush=True)
-
-
 def run_round0(cell_dir: str, data_root: str, args) -> None:
     run_dir = osp.join(cell_dir, 'round0')
     if not finished(run_dir, 1):
-        train(run_dir, data_root, ['rounds=1', 'randomness.seed=0'], args)
+        train_run(args.config, run_dir, data_root,
+                  ['rounds=1', 'randomness.seed=0'], args.threads)
 
 
 def run_arm(cell_dir: str, data_root: str, train_seed: int, arm: str,
@@ -123,10 +98,10 @@ def run_arm(cell_dir: str, data_root: str, train_seed: int, arm: str,
     link = osp.join(run_dir, 'round_0')
     if not osp.islink(link):
         os.symlink(osp.join('..', 'round0', 'round_0'), link)
-    train(run_dir, data_root, [
+    train_run(args.config, run_dir, data_root, [
         'rounds=2', f'randomness.seed={train_seed}',
         f'stop_after={args.stop_after}', *arm_options(arm)
-    ], args)
+    ], args.threads)
 
 
 def run_grid(args) -> None:
@@ -188,35 +163,6 @@ def collect(work_dir: str) -> Dict[Tuple[str, str], Dict[Tuple, dict]]:
                 table.setdefault((name, arm), {})[
                     (int(data_seed), int(train_seed))] = figures
     return table
-
-
-def interval(values: List[float]) -> Tuple[float, float, float, int]:
-    """Mean, and the 95 % t interval of the mean, of paired differences."""
-    values = np.asarray(values, float)
-    n = len(values)
-    mean = float(values.mean())
-    if n < 2:
-        return mean, float('nan'), float('nan'), n
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
-
-
-def class_iou(pred_dir: str, data_root: str) -> Dict[str, float]:
-    """Per-class IoU (%) of a folder of predicted masks on the training
-    split's ground truth."""
-    classes = open(osp.join(data_root, 'class_names.txt')).read().split()
-    areas = np.zeros((3, len(classes)), np.int64)
-    for name in sorted(os.listdir(pred_dir)):
-        if not name.endswith('.png'):
-            continue
-        pred = np.asarray(Image.open(osp.join(pred_dir, name)))
-        label = np.asarray(Image.open(
-            osp.join(data_root, 'SegmentationClass', name)))
-        inter, _, area_pred, area_label = intersect_and_union(
-            pred, label, len(classes))
-        areas += np.stack([inter.numpy(), area_pred.numpy(),
-                           area_label.numpy()])
-    return {c: float(v * 100) for c, v in zip(classes, area_iou(areas))}
 
 
 def round0_table(work_dir: str) -> str:

@@ -16,10 +16,13 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'))
+# Local checkpoints load weights-only with mmconta's allow-list during the
+# run (importing mmconta leaves mmengine's loader alone);
 # mmengine 0.10.7's checkpoints fail torch>=2.6's weights-only load;
 # seeding every epoch makes a resumed epoch draw what it drew the first time;
 # a class count that disagrees with the data is refused before the first step.
 custom_hooks = [
+    dict(type='SafeLoadingHook'),
     dict(type='WeightsOnlyCheckpointHook'),
     dict(type='EpochSeedHook'),
     dict(type='ClassCountCheckHook')

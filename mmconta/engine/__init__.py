@@ -1,6 +1,6 @@
 """Engine: hooks, loops and runners of the CONTA round loop."""
 from .hooks import (ClassCountCheckHook, ConfounderBankHook, EpochSeedHook,
-                    WeightsOnlyCheckpointHook)
+                    SafeLoadingHook, WeightsOnlyCheckpointHook)
 from .loops import (CAMGenerationLoop, MaskPredictionLoop, group_batches,
                     multi_scale_cams, prepare_cam_model)
 from .optim_wrappers import AutocastOptimWrapper
@@ -10,5 +10,6 @@ __all__ = [
     'AutocastOptimWrapper', 'CAMGenerationLoop', 'ClassCountCheckHook',
     'ConfounderBankHook', 'ContaRoundRunner', 'EpochSeedHook',
     'group_batches', 'MaskPredictionLoop', 'multi_scale_cams',
-    'prepare_cam_model', 'summary_table', 'WeightsOnlyCheckpointHook'
+    'prepare_cam_model', 'SafeLoadingHook', 'summary_table',
+    'WeightsOnlyCheckpointHook'
 ]

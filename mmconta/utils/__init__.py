@@ -2,14 +2,15 @@ from .atomic_write import is_temp_file, prepare_output_dir, write_atomic
 from .launch import (drop_pretrained, enable_amp, prepare_distributed,
                      set_data_root)
 from .palette import save_index_mask, voc_palette
-# Importing safe_load registers the weights-only loader of local checkpoints.
 from .safe_load import (SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
-                        load_from_local_safely, trusted_checkpoints)
+                        load_from_local_safely, safe_loading,
+                        trusted_checkpoints)
 from .set_env import register_all_modules
 
 __all__ = [
     'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'drop_pretrained', 'enable_amp',
     'is_temp_file', 'load_from_local_safely', 'prepare_distributed',
-    'prepare_output_dir', 'register_all_modules', 'save_index_mask',
-    'set_data_root', 'trusted_checkpoints', 'voc_palette', 'write_atomic'
+    'prepare_output_dir', 'register_all_modules', 'safe_loading',
+    'save_index_mask', 'set_data_root', 'trusted_checkpoints', 'voc_palette',
+    'write_atomic'
 ]

@@ -3,17 +3,23 @@
 torch >= 2.6 loads with ``weights_only=True`` by default, but mmengine
 0.10.7 calls ``torch.load`` without the argument, so the safety depends on
 the environment (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` turns it off for
-every file) and a refusal is torch's generic ``UnpicklingError``. Importing
-this module replaces mmengine's loader of local files (``load_from``,
-``resume``, ``Pretrained`` init from a path) by one that always loads
-weights-only with :data:`SAFE_GLOBALS`, names what a refused file holds and
-loads the files a user trusts in full.
+every file) and a refusal is torch's generic ``UnpicklingError`` (forks of
+mmengine may instead fall back to a full load). :func:`load_from_local_safely`
+always loads weights-only with :data:`SAFE_GLOBALS`, names what a refused
+file holds and loads the files a user trusts in full.
+
+Importing mmconta changes no loader: mmengine loads local files (``load_from``,
+``resume``, ``Pretrained`` init from a path) with
+:func:`load_from_local_safely` only inside :func:`safe_loading`, which
+mmconta's configs enter for each run through
+:class:`~mmconta.engine.SafeLoadingHook`.
 """
 import logging
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, Set, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Set, Union
 
 import torch
 from mmengine.logging import print_log
@@ -42,15 +48,13 @@ def trusted_checkpoints() -> Set[str]:
     return {osp.realpath(osp.expanduser(p)) for p in paths if p}
 
 
-@CheckpointLoader.register_scheme(prefixes='', force=True)
 def load_from_local_safely(filename: str,
                            map_location: Union[str, torch.device, Callable,
                                                None] = None) -> Any:
     """Load a local checkpoint weights-only, or in full if it is trusted.
 
-    Registered for local paths in mmengine's ``CheckpointLoader`` (prefix
-    ``''``, replacing ``load_from_local``), so the runner's ``load_from``
-    and ``resume`` go through it.
+    Inside :func:`safe_loading` mmengine's ``CheckpointLoader`` loads local
+    paths with it, so the runner's ``load_from`` and ``resume`` go through it.
 
     Args:
         filename (str): Local checkpoint file.
@@ -100,3 +104,25 @@ def load_from_local_safely(filename: str,
                 f'file, list it in {TRUSTED_CHECKPOINTS_ENV}, e.g. '
                 f'{TRUSTED_CHECKPOINTS_ENV}={filename} (several files '
                 f'separated by "{os.pathsep}").') from error
+
+
+@contextmanager
+def safe_loading() -> Iterator[None]:
+    """Load local checkpoints with :func:`load_from_local_safely` inside.
+
+    Registers it for local paths in mmengine's ``CheckpointLoader`` (prefix
+    ``''``) and puts back the loader that was registered before on exit,
+    also when the body raises. Contexts nest.
+
+    Examples:
+        >>> from mmconta.utils import safe_loading
+        >>> with safe_loading():
+        ...     runner.load_checkpoint('epoch_1.pth')
+    """
+    # mmengine has no public getter of a registered loader.
+    previous = CheckpointLoader._schemes['']
+    CheckpointLoader.register_scheme('', load_from_local_safely, force=True)
+    try:
+        yield
+    finally:
+        CheckpointLoader.register_scheme('', previous, force=True)

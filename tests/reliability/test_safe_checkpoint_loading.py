@@ -1,13 +1,20 @@
-"""load_from and resume load weights-only with mmconta's allow-list."""
+"""Opted-in loads are weights-only with mmconta's allow-list; importing
+mmconta changes no loader."""
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.runner import CheckpointLoader, Runner
 
+from mmconta.registry import RUNNERS
+from mmconta.utils import safe_load
 from mmconta.utils.safe_load import (TRUSTED_CHECKPOINTS_ENV,
-                                     load_from_local_safely)
+                                     load_from_local_safely, safe_loading)
+from round_loop import write_config
 from tiny_data import make_folder_tree
 
 MODEL = dict(
@@ -43,7 +50,10 @@ def train_config(root, work_dir, max_epochs, **kwargs):
         param_scheduler=[dict(type='PolyLR', power=0.9, by_epoch=True)],
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
-        custom_hooks=[dict(type='WeightsOnlyCheckpointHook')],
+        custom_hooks=[
+            dict(type='SafeLoadingHook'),
+            dict(type='WeightsOnlyCheckpointHook')
+        ],
         **kwargs)
 
 
@@ -52,6 +62,29 @@ def weights_only_on(monkeypatch):
     # The escape hatches that would make a passing load prove nothing.
     monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
     monkeypatch.delenv(TRUSTED_CHECKPOINTS_ENV, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def local_loader():
+    """The loader of local files before the test, put back after it (a run
+    that raises leaves the safe one in place)."""
+    loader = CheckpointLoader._schemes['']
+    yield loader
+    CheckpointLoader.register_scheme('', loader, force=True)
+
+
+@pytest.fixture
+def safe_loads(monkeypatch):
+    """The files :func:`load_from_local_safely` is called with, in order."""
+    files = []
+
+    def spy(filename, map_location=None):
+        files.append(filename)
+        return load_from_local_safely(filename, map_location)
+
+    # safe_loading registers the module's function when it is entered.
+    monkeypatch.setattr(safe_load, 'load_from_local_safely', spy)
+    return files
 
 
 @pytest.fixture(scope='module')
@@ -81,18 +114,44 @@ def assert_weights_loaded(runner, checkpoint):
         torch.testing.assert_close(value, expected[name])
 
 
-def test_load_from_and_resume_with_weights_only_loading(trained, tmp_path):
+def test_importing_mmconta_leaves_the_local_loader_alone():
+    # A fresh interpreter: this one imported mmconta long ago. The import
+    # is what custom_imports=['mmconta'] does in any mmengine config.
+    code = '\n'.join([
+        'from mmengine.runner import CheckpointLoader',
+        "before = CheckpointLoader._schemes['']",
+        'from mmengine.utils import import_modules_from_strings',
+        "import_modules_from_strings(['mmconta', 'mmconta.utils.safe_load'])",
+        "assert CheckpointLoader._schemes[''] is before, "
+        "CheckpointLoader._schemes['']",
+    ])
+    subprocess.run([sys.executable, '-c', code], check=True)
+
+
+def test_safe_loading_restores_the_previous_loader(local_loader):
+    assert local_loader is not load_from_local_safely
+
+    def previous(filename, map_location=None):
+        """A loader that another package registered."""
+
+    CheckpointLoader.register_scheme('', previous, force=True)
+    with pytest.raises(KeyError):
+        with safe_loading():
+            assert CheckpointLoader._get_checkpoint_loader(
+                'epoch_1.pth') is load_from_local_safely
+            with safe_loading():
+                pass
+            assert CheckpointLoader._schemes[''] is load_from_local_safely
+            raise KeyError
+    assert CheckpointLoader._schemes[''] is previous
+    # Remote schemes are not touched.
+    assert CheckpointLoader._get_checkpoint_loader(
+        'https://a/b.pth').__name__ == 'load_from_http'
+
+
+def test_config_opt_in_resumes_weights_only(trained, local_loader, safe_loads):
     assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
     root, checkpoint = trained
-    assert CheckpointLoader._get_checkpoint_loader(
-        str(checkpoint)) is load_from_local_safely
-
-    loaded = Runner.from_cfg(
-        train_config(root, tmp_path / 'load', max_epochs=1,
-                     load_from=str(checkpoint)))
-    loaded.load_or_resume()
-    assert_weights_loaded(loaded, checkpoint)
-
     # Resume needs the optimizer, scheduler and message hub state too.
     work_dir = checkpoint.parent
     resumed = Runner.from_cfg(
@@ -100,6 +159,20 @@ def test_load_from_and_resume_with_weights_only_loading(trained, tmp_path):
     resumed.train()
     assert resumed.epoch == 2
     assert (work_dir / 'epoch_2.pth').is_file()
+    assert safe_loads == [str(checkpoint)]
+    # SafeLoadingHook's after_run put mmengine's loader back.
+    assert CheckpointLoader._schemes[''] is local_loader
+
+
+def test_explicit_opt_in_loads_weights_only(trained, tmp_path, safe_loads):
+    root, checkpoint = trained
+    loaded = Runner.from_cfg(
+        train_config(root, tmp_path / 'load', max_epochs=1,
+                     load_from=str(checkpoint)))
+    with safe_loading():
+        loaded.load_or_resume()
+    assert_weights_loaded(loaded, checkpoint)
+    assert safe_loads == [str(checkpoint)]
 
 
 def test_foreign_global_is_refused_with_a_way_out(trained, foreign_checkpoint,
@@ -110,7 +183,7 @@ def test_foreign_global_is_refused_with_a_way_out(trained, foreign_checkpoint,
                      load_from=str(foreign_checkpoint)))
     name = f'{Foreign.__module__}.Foreign'
     with pytest.raises(RuntimeError) as refused:
-        runner.load_or_resume()
+        runner.train()
     message = str(refused.value)
     assert str(foreign_checkpoint) in message
     assert name in message and TRUSTED_CHECKPOINTS_ENV in message
@@ -131,10 +204,23 @@ def test_trusted_checkpoint_loads_in_full(trained, foreign_checkpoint,
     runner = Runner.from_cfg(
         train_config(root, tmp_path / 'work', max_epochs=1,
                      load_from=str(foreign_checkpoint)))
-    runner.load_or_resume()
+    with safe_loading():
+        runner.load_or_resume()
     # The foreign file holds the weights of ``checkpoint``.
     assert_weights_loaded(runner, checkpoint)
     assert 'weights_only=False' in capsys.readouterr().out
     assert isinstance(
         load_from_local_safely(str(foreign_checkpoint))['meta']['payload'],
         Foreign)
+
+
+def test_round_loop_stages_load_weights_only(shapes_root, tmp_path,
+                                             local_loader, safe_loads):
+    cfg = Config.fromfile(
+        write_config(tmp_path / 'conta.py', shapes_root, rounds=1))
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.stop_after = 'cam'
+    RUNNERS.build(cfg).train()
+    # The CAM stage loaded the classifier's checkpoint.
+    assert safe_loads == [str(tmp_path / 'work/round_0/cls/epoch_1.pth')]
+    assert CheckpointLoader._schemes[''] is local_loader

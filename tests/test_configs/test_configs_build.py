@@ -43,6 +43,8 @@ def test_config_builds(path):
     # The runtime is written out: one inherited through 'mmseg::' would
     # leave _scope_='mmseg' behind and hide mmconta's visualizer.
     assert '_scope_' not in cfg.visualizer
+    # Its runs load checkpoints weights-only; importing mmconta does not.
+    assert dict(type='SafeLoadingHook') in cfg.custom_hooks
 
 
 @pytest.mark.parametrize('path', CONTA_CONFIGS, ids=lambda p: Path(p).stem)
@@ -70,6 +72,9 @@ def test_conta_config_stages_agree(path):
         assert refine_cfg.train_dataloader.dataset.dataset.ann_file == \
             source.ann_file
         assert refine_cfg.cam_labels
+    # Every stage's runner loads checkpoints weights-only.
+    for stage_cfg in runner.stage_cfgs.values():
+        assert dict(type='SafeLoadingHook') in stage_cfg.custom_hooks
 
 
 @pytest.mark.parametrize('name,num_classes', [('cam_voc', 20),

@@ -42,7 +42,30 @@ class MultiLabelMAP(BaseMetric):
     Samples carry ``pred_img_scores`` (the model's sigmoid scores) and
     ``gt_img_labels`` (multi-hot), both of length K = foreground classes.
     ``process`` keeps one small (scores, labels) pair per image; the
-    per-class APs are logged as a table.
+    per-class APs are logged as a table. Ranks gather every pair (mmengine
+    drops the sampler's padding) and AP does not depend on the order of the
+    images, so the result is the same under any number of processes.
+
+    Why not mmpretrain's ``AveragePrecision``? An mmconta config can name
+    it (``dict(type='mmpretrain.AveragePrecision', prefix='cls')`` gives
+    ``cls/mAP`` too), but it agrees only where every class has a positive
+    and no scores tie (34.4231 both, random scores of 50 images x 6
+    classes); otherwise its numbers differ
+    (``tests/test_evaluation/test_multi_label_map.py``):
+
+    - A class without a positive image counts as AP 0 in its mean; here it
+      is left out: 44.44 instead of 66.67 on the hand-computed example.
+      On a val set that lacks a class, its mAP is ours times the share of
+      classes with a positive.
+    - Tied scores are ranked in ``torch.argsort`` order, so AP depends on
+      the order of the images: scores (0.5, 0.5) with labels (0, 1) give
+      50 and with (1, 0) give 100; here both give 50. Sigmoid scores tie
+      whenever they saturate to 1 in float32.
+    - No positive at all gives 0 instead of NaN, and the mean is float32.
+
+    It also reads ``pred_score`` and ``gt_score`` / ``gt_label``, which
+    mmconta's samples do not carry (``CAMHead`` sets ``pred_img_scores``,
+    ``PackWSSSInputs`` sets ``gt_img_labels``).
 
     Args:
         prefix (str, optional): Metric name prefix. Defaults to 'cls'.

@@ -7,12 +7,14 @@ selected); mmconta's path is :func:`mmconta.engine.multi_scale_cams` on
 batches of ``--batch-size`` images with the model prepared as
 ``CAMGenerationLoop`` prepares it (:func:`mmconta.engine.prepare_cam_model`).
 Each path first warms up untimed on its own shapes; then the two alternate
-over chunks of ``--batch-size`` images. Prints one JSON line::
+over chunks of ``--batch-size`` images. Its JSON is the last stdout line
+(logs go to stderr)::
 
     python tools/benchmark/cam_speed.py [--config CFG] [--images 8]
         [--size 320] [--device cpu]
 """
 import argparse
+import contextlib
 import json
 import math
 import os.path as osp
@@ -113,6 +115,13 @@ def timed(fn: Callable[[], List[Tuple[Tensor, Tensor]]],
 
 def main() -> None:
     args = parse_args()
+    # stdout ends with the JSON line; everything else goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = measure(args)
+    print(json.dumps(result))
+
+
+def measure(args: argparse.Namespace) -> dict:
     torch.manual_seed(args.seed)
     model, source = build_model(args.config)
     model = model.to(args.device).eval()
@@ -177,20 +186,18 @@ def main() -> None:
     max_abs_diff = max(
         float((a - e).abs().max()) for pair_a, pair_e in zip(actual, expected)
         for a, e in zip(pair_a, pair_e))
-    print(f'model: {source}', file=sys.stderr)
-    print(
-        json.dumps(
-            dict(
-                reference_s=round(reference_s, 3),
-                mmconta_s=round(mmconta_s, 3),
-                speedup=round(reference_s / mmconta_s, 3),
-                max_abs_diff=max_abs_diff,
-                images=args.images,
-                size=args.size,
-                batch_size=args.batch_size,
-                max_forward_pixels=max_pixels,
-                threads=torch.get_num_threads(),
-                device=args.device)))
+    print(f'model: {source}')
+    return dict(
+        reference_s=round(reference_s, 3),
+        mmconta_s=round(mmconta_s, 3),
+        speedup=round(reference_s / mmconta_s, 3),
+        max_abs_diff=max_abs_diff,
+        images=args.images,
+        size=args.size,
+        batch_size=args.batch_size,
+        max_forward_pixels=max_pixels,
+        threads=torch.get_num_threads(),
+        device=args.device)
 
 
 if __name__ == '__main__':

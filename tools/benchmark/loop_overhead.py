@@ -23,7 +23,7 @@ Two ratios and one memory check, on the synthetic confounded benchmark:
   around them) while 100 and 10,000 random predictions stream through it;
   the transient tensors of one update are not counted.
 
-Prints one JSON line; logs go to stderr::
+Its JSON is the last stdout line; logs go to stderr::
 
     python tools/benchmark/loop_overhead.py [--data-root DIR]
         [--iters 20] [--warmup 3] [--repeats 3] [--images 32] [--threads N]

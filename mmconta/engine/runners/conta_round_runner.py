@@ -3,9 +3,11 @@ import copy
 import gc
 import json
 import logging
+import math
 import os
 import os.path as osp
 import time
+from functools import partial
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -28,6 +30,9 @@ DONE_FILE = 'DONE'
 # Where seg_train writes the segmentor's foreground probability (soft x_m).
 FG_PROB_DIR = 'fg_prob'
 SUMMARY_FILE = 'summary.json'
+# Under round_<t>/: the work dirs of test's runs, and the metrics it found.
+TEST_DIR = 'test'
+TEST_METRICS_FILE = 'test_metrics.json'
 
 
 def _write_json(path: str, obj) -> None:
@@ -70,6 +75,9 @@ class ContaRoundRunner:
     checkpoints (training) or files (CAMs), so the same command continues
     an interrupted loop. After each round ``summary.json`` is rewritten
     from the ``DONE`` files and the table is logged.
+
+    :meth:`test` (``tools/test.py`` on the conta config) evaluates a
+    finished round again from its files and checkpoints, without training.
 
     Every process of a distributed launch runs this loop; each stage is a
     distributed mmengine run, and files shared by all stages are written by
@@ -238,12 +246,7 @@ class ContaRoundRunner:
             'seg': self._train_segmentor,
             'seg_train': self._predict_train_split,
         }
-        os.makedirs(self.work_dir, exist_ok=True)
-        self.logger = MMLogger.get_instance(
-            f'conta_{time.strftime("%Y%m%d_%H%M%S")}_{id(self)}',
-            log_file=osp.join(self.work_dir, 'conta.log'),
-            log_level='INFO',
-            file_mode='a')  # a resumed loop appends
+        self._open_log()
         rows = []
         for t in range(self.rounds):
             for stage in self.stages_of_round(t):
@@ -262,8 +265,159 @@ class ContaRoundRunner:
             rows = self._write_summary(t)
         return rows
 
-    def _log(self, msg: str) -> None:
-        print_log(f'[conta] {msg}', logger=self.logger)
+    def _open_log(self) -> None:
+        os.makedirs(self.work_dir, exist_ok=True)
+        self.logger = MMLogger.get_instance(
+            f'conta_{time.strftime("%Y%m%d_%H%M%S")}_{id(self)}',
+            log_file=osp.join(self.work_dir, 'conta.log'),
+            log_level='INFO',
+            file_mode='a')  # a resumed or tested loop appends
+
+    def _log(self, msg: str, level: int = logging.INFO) -> None:
+        print_log(f'[conta] {msg}', logger=self.logger, level=level)
+
+    # Test -------------------------------------------------------------
+    def test(self, round: Optional[int] = None) -> Dict[str, dict]:
+        """Evaluate a finished round again from its files and checkpoints.
+
+        Nothing is trained and no file a stage wrote is rewritten: each
+        stage's evaluation runs again on what the stage left, through the
+        same stage configs and loops as :meth:`train`. The classifier and
+        the segmentor are validated from their checkpoints; the CAM loop
+        reads the CAM and mask files back (seed and mask metrics); the
+        refined masks and the training-split predictions are read back by
+        :class:`MaskPredictionLoop` (the confounder bank is not rebuilt).
+        Only files deleted since are written again, as the stage would
+        write them; a warning counts the CAM files and predicted masks
+        among them. Each run's mmengine work dir (logs, CAM overlays) is
+        ``round_<t>/test/<stage>/``.
+
+        The metrics go to ``round_<t>/test_metrics.json`` and are logged as
+        a table beside the ``DONE`` records', with a warning for each that
+        differs.
+
+        Args:
+            round (int, optional): The round to evaluate. Defaults to the
+                last round whose stages are all finished.
+
+        Returns:
+            dict[str, dict]: Per stage, its metrics, as its ``DONE`` holds
+            them (none for the refiner, nor for the classifier of a round
+            t >= 1, which has no validation).
+        """
+        t = self.round_to_test(round)
+        self._open_log()
+        evaluate: Dict[str, Callable[[int, Config], dict]] = {
+            'cls': partial(self._validate, stage='cls'),
+            'cam': self._generate_cams,
+            # Its DONE holds no metrics: the walk is scored in ``refine``.
+            'refiner': lambda *args: dict(metrics={}),
+            'refine': self._refine,
+            'seg': partial(self._validate, stage='seg'),
+            'seg_train': partial(self._predict_train_split, write_bank=False),
+        }
+        results = {}
+        for stage in self.stages_of_round(t):
+            self._log(f'round {t} {stage}: evaluating')
+            cfg = self._stage_cfg(t, stage)
+            cfg.work_dir = osp.join(self.round_dir(t), TEST_DIR, stage)
+            record = evaluate[stage](t, cfg)
+            gc.collect()
+            if record.get('written'):
+                self._log(
+                    f'round {t} {stage}: {record["written"]} missing '
+                    'file(s) written again', logging.WARNING)
+            results[stage] = record['metrics']
+        path = osp.join(self.round_dir(t), TEST_METRICS_FILE)
+        if is_main_process():
+            _write_json(path, results)
+        barrier()
+        self._compare_with_done(t, results, path)
+        return results
+
+    def round_to_test(self, round: Optional[int] = None) -> int:
+        """The round :meth:`test` evaluates, checked to be finished.
+
+        Args:
+            round (int, optional): A round. Defaults to the last round
+                whose stages all have ``DONE``.
+
+        Returns:
+            int: The round.
+
+        Raises:
+            ValueError: ``round`` is not one of the config's rounds.
+            FileNotFoundError: The work dir holds no loop, or the round (for
+                None: every round) has a stage without ``DONE``.
+        """
+        if round is not None and not 0 <= round < self.rounds:
+            raise ValueError(
+                f'round {round} is out of range: the config has rounds='
+                f'{self.rounds} (rounds 0..{self.rounds - 1})')
+        if not osp.isdir(self.round_dir(0)):
+            raise FileNotFoundError(
+                f'{self.work_dir} holds no round loop (no round_0/): train '
+                'one there first, or give the work dir of one')
+        if round is None:
+            finished = [t for t in range(self.rounds)
+                        if not self._unfinished(t)]
+            if not finished:
+                raise FileNotFoundError(
+                    f'{self.work_dir} holds no finished round: '
+                    + self._unfinished_message(0))
+            return finished[-1]
+        if self._unfinished(round):
+            raise FileNotFoundError(self._unfinished_message(round))
+        return round
+
+    def _unfinished(self, t: int) -> List[str]:
+        """Round t's stages without ``DONE``."""
+        return [s for s in self.stages_of_round(t)
+                if not osp.isfile(self.done_file(t, s))]
+
+    def _unfinished_message(self, t: int) -> str:
+        if not osp.isdir(self.round_dir(t)):
+            return (f'round {t} has not started: no {self.round_dir(t)}; '
+                    'rerun the training command to run it')
+        missing = self._unfinished(t)
+        return (f'round {t} is not finished: stages {missing} have no '
+                f'{DONE_FILE} (e.g. {self.done_file(t, missing[0])}); '
+                'rerun the training command to finish it')
+
+    def _validate(self, t: int, cfg: Config, stage: str) -> dict:
+        """A training stage's validation from its checkpoint, or none where
+        its config has none (as in its ``DONE``)."""
+        if not cfg.get('val_dataloader'):
+            return dict(metrics={})
+        cfg.load_from = self._checkpoint(t, stage)
+        return dict(metrics=_plain(self._build(cfg).val()))
+
+    def _compare_with_done(self, t: int, results: Dict[str, dict],
+                           path: str) -> None:
+        """Log the metrics beside the ``DONE`` records', and a warning for
+        each that differs or is in one of them only."""
+        rows, notes = [], []
+        for stage, metrics in results.items():
+            with open(self.done_file(t, stage)) as f:
+                done = json.load(f).get('metrics', {})
+            keys = list(metrics) + [k for k in done if k not in metrics]
+            if not keys:
+                rows.append(dict(stage=stage, metric='-', test=None,
+                                 DONE=None))
+            for key in keys:
+                value, recorded = metrics.get(key), done.get(key)
+                rows.append(dict(stage=stage, metric=key, test=value,
+                                 DONE=recorded))
+                # Summation order may change with the process count; the
+                # metrics are percentages or thresholds.
+                if value is None or recorded is None or not math.isclose(
+                        value, recorded, rel_tol=0, abs_tol=1e-4):
+                    notes.append(
+                        f'{stage} {key}: {_or_missing(value)} now, '
+                        f'{_or_missing(recorded)} in DONE')
+        self._log(f'round {t} test ({path}):\n' + summary_table(rows))
+        for note in notes:
+            self._log(f'round {t} test: {note}', logging.WARNING)
 
     def _stage_cfg(self, t: int, stage: str) -> Config:
         """A copy of the stage's config, placed and seeded for round t."""
@@ -390,7 +544,9 @@ class ContaRoundRunner:
             pseudo_mask.update(self.stage_cfgs['refine'].cam_labels,
                                out_dir=self.cam_labels_dir(t))
         cfg.test_cfg = dict(
-            cfg.test_cfg, cam_dir=cfg.work_dir, pseudo_mask=pseudo_mask)
+            cfg.test_cfg,
+            cam_dir=self.stage_dir(t, 'cam'),
+            pseudo_mask=pseudo_mask)
         return self._test(cfg)[1]
 
     def _train_refiner(self, t: int, cfg: Config) -> dict:
@@ -422,9 +578,12 @@ class ContaRoundRunner:
         runner, record = self._train(cfg)
         return dict(record, metrics=_plain(runner.val()))
 
-    def _predict_train_split(self, t: int, cfg: Config) -> dict:
-        """The segmentor on the training split: x_m files and the bank."""
+    def _predict_train_split(self, t: int, cfg: Config,
+                             write_bank: bool = True) -> dict:
+        """The segmentor on the training split: x_m files and (with
+        ``write_bank``) the bank."""
         cfg.load_from = self._checkpoint(t, 'seg')
+        out_dir = self.stage_dir(t, 'seg_train')
         dataset = cfg.train_dataloader.dataset
         source = dataset.get('dataset', dataset)
         pipeline = cfg.test_dataloader.dataset.pipeline
@@ -436,15 +595,16 @@ class ContaRoundRunner:
             cfg.test_dataloader,
             dataset=dict(source, pipeline=pipeline),
             sampler=dict(type='DefaultSampler', shuffle=False))
-        cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=cfg.work_dir,
-                            fg_prob_dir=osp.join(cfg.work_dir, FG_PROB_DIR))
+        cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=out_dir,
+                            fg_prob_dir=osp.join(out_dir, FG_PROB_DIR))
         cfg.test_evaluator = dict(
             type='IoUMetric', iou_metrics=['mIoU'], prefix='train')
-        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-            dict(type='ConfounderBankHook',
-                 out_dir=osp.dirname(self.bank_file(t)),
-                 **self.conta['bank'])
-        ]
+        if write_bank:
+            cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+                dict(type='ConfounderBankHook',
+                     out_dir=osp.dirname(self.bank_file(t)),
+                     **self.conta['bank'])
+            ]
         runner, record = self._test(cfg)
         record['area_ratio'] = self._check_collapse(
             t, runner.test_dataloader.dataset.metainfo['classes'])
@@ -546,6 +706,10 @@ def _plain(metrics: Optional[dict]) -> dict:
     """Metrics as JSON-friendly floats."""
     return {k: float(v) for k, v in (metrics or {}).items()
             if isinstance(v, (int, float)) or hasattr(v, 'item')}
+
+
+def _or_missing(value: Optional[float]) -> str:
+    return 'missing' if value is None else str(value)
 
 
 def summary_table(rows: List[dict]) -> str:

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Usage: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py arguments]
+# Usage: tools/dist_test.sh CONFIG [CHECKPOINT] GPUS [test.py arguments]
+# CHECKPOINT for a single-stage config; none for a round loop (configs/conta,
+# e.g. `tools/dist_test.sh configs/conta/cam_shapes.py 2 --round 1`).
 # Works without a GPU too: each process then joins a gloo group on the CPU.
 set -euo pipefail
 CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-shift 3
+shift
+CHECKPOINT=()
+if [[ "${2:-}" =~ ^[0-9]+$ ]]; then
+  CHECKPOINT=("$1")
+  shift
+fi
+GPUS=$1
+shift
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-# The project's venv when there is one (tools/setup_env.sh), else PATH's.
-PYTHON=${PYTHON:-$([[ -x "$REPO/.venv/bin/python" ]] && echo "$REPO/.venv/bin/python" || echo python)}
+# The selected stack's venv when there is one (tools/setup_env.sh), else PATH's.
+VENV_PYTHON="$(bash "$REPO/tools/venv_dir.sh")/bin/python"
+PYTHON=${PYTHON:-$([[ -x "$VENV_PYTHON" ]] && echo "$VENV_PYTHON" || echo python)}
 PYTHONPATH="$REPO:${PYTHONPATH:-}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \
-    "$REPO/tools/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"
+    "$REPO/tools/test.py" "$CONFIG" "${CHECKPOINT[@]}" --launcher pytorch "$@"

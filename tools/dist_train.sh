@@ -10,8 +10,9 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-# The project's venv when there is one (tools/setup_env.sh), else PATH's.
-PYTHON=${PYTHON:-$([[ -x "$REPO/.venv/bin/python" ]] && echo "$REPO/.venv/bin/python" || echo python)}
+# The selected stack's venv when there is one (tools/setup_env.sh), else PATH's.
+VENV_PYTHON="$(bash "$REPO/tools/venv_dir.sh")/bin/python"
+PYTHON=${PYTHON:-$([[ -x "$VENV_PYTHON" ]] && echo "$VENV_PYTHON" || echo python)}
 PYTHONPATH="$REPO:${PYTHONPATH:-}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \

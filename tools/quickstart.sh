@@ -9,7 +9,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 bash tools/setup_env.sh
-PY="${MMCONTA_VENV:-$REPO/.venv}/bin/python"
+PY="$(bash tools/venv_dir.sh)/bin/python"
 DATA="${DATA:-data/confounded_shapes}"
 WORK_DIR="${WORK_DIR:-work_dirs/cam_shapes}"
 

@@ -4,6 +4,6 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$REPO/tools/setup_env.sh"
-VENV="${MMCONTA_VENV:-$REPO/.venv}"
+VENV="$(bash "$REPO/tools/venv_dir.sh")"
 cd "$REPO"
 exec "$VENV/bin/python" -m pytest -q "$@"

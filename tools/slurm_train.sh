@@ -12,8 +12,9 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-}
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-# The project's venv when there is one (tools/setup_env.sh), else PATH's.
-PYTHON=${PYTHON:-$([[ -x "$REPO/.venv/bin/python" ]] && echo "$REPO/.venv/bin/python" || echo python)}
+# The selected stack's venv when there is one (tools/setup_env.sh), else PATH's.
+VENV_PYTHON="$(bash "$REPO/tools/venv_dir.sh")/bin/python"
+PYTHON=${PYTHON:-$([[ -x "$VENV_PYTHON" ]] && echo "$VENV_PYTHON" || echo python)}
 PYTHONPATH="$REPO:${PYTHONPATH:-}" \
 srun -p "$PARTITION" --job-name="$JOB_NAME" --gres=gpu:"$GPUS_PER_NODE" \
     --ntasks="$GPUS" --ntasks-per-node="$GPUS_PER_NODE" \

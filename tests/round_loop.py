@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mmconta.datasets.synthetic import generate
+
 REPO = Path(__file__).parents[1]
 PYTHON = sys.executable
 # One epoch per training stage, no worker processes: each stage takes
@@ -25,12 +27,7 @@ SMALL = {
 
 def make_shapes(root: Path, num_train: int = 12, num_val: int = 4) -> Path:
     """The synthetic confounded benchmark, tiny."""
-    subprocess.run([
-        PYTHON,
-        str(REPO / 'tools/dataset_converters/make_confounded_shapes.py'),
-        str(root), '--num-train', str(num_train), '--num-val', str(num_val),
-        '--seed', '0'
-    ], check=True, capture_output=True)
+    generate(str(root), num_train=num_train, num_val=num_val, seed=0)
     return root
 
 

@@ -1,5 +1,4 @@
 """Configs load and build; the CAM configs' data and runner work."""
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from mmengine.runner import Runner
 from mmseg.structures import SegDataSample
 from tiny_data import make_coco_tree, make_tree, make_voc_tree
 
+from mmconta.datasets.synthetic import generate
 from mmconta.registry import DATASETS, MODELS
 from mmconta.utils import drop_pretrained, set_data_root
 
@@ -20,12 +20,6 @@ CONFIGS = sorted(
     if '_base_' not in p.parts and 'conta' not in p.parts)
 CONTA_CONFIGS = sorted(str(p) for p in (REPO / 'configs/conta').glob('*.py'))
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-
-spec = importlib.util.spec_from_file_location(
-    'make_confounded_shapes',
-    REPO / 'tools/dataset_converters/make_confounded_shapes.py')
-shapes = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(shapes)
 
 
 def build_model(path):
@@ -119,7 +113,7 @@ def make_coco(root: Path) -> None:
 @pytest.mark.parametrize('name,make_data,num_classes', [
     ('cam_voc', make_voc, 20),
     ('cam_coco', make_coco, 80),
-    ('cam_shapes', lambda root: shapes.generate(str(root), 4, 2, 0, 0.9), 6),
+    ('cam_shapes', lambda root: generate(str(root), 4, 2), 6),
 ])
 def test_config_datasets_run_their_pipelines(tmp_path, name, make_data,
                                              num_classes):
@@ -138,7 +132,7 @@ def test_config_datasets_run_their_pipelines(tmp_path, name, make_data,
 
 
 def test_shapes_config_trains_and_validates(tmp_path):
-    shapes.generate(str(tmp_path / 'data'), 16, 8, 0, 0.9)
+    generate(str(tmp_path / 'data'), 16, 8)
     cfg = Config.fromfile(str(REPO / 'configs/cam/cam_shapes.py'))
     set_data_root(cfg, str(tmp_path / 'data'))
     cfg.work_dir = str(tmp_path / 'work')

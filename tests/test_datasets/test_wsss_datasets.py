@@ -201,20 +201,11 @@ def test_previous_mask_is_packed(tmp_path):
 
 def test_folder_dataset_finds_the_image_suffix(tmp_path):
     """img_suffix='auto': the synthetic easy mode writes PNG, hard mode JPEG."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     from mmconta.datasets import FolderWSSSDataset
-    repo = Path(__file__).parents[2]
+    from mmconta.datasets.synthetic import generate
     for difficulty, suffix in (('easy', '.png'), ('hard', '.jpg')):
         root = tmp_path / difficulty
-        subprocess.run([
-            sys.executable,
-            str(repo / 'tools/dataset_converters/make_confounded_shapes.py'),
-            str(root), '--num-train', '3', '--num-val', '1', '--difficulty',
-            difficulty
-        ], check=True, capture_output=True)
+        generate(str(root), num_train=3, num_val=1, difficulty=difficulty)
         dataset = FolderWSSSDataset(
             data_root=str(root), img_suffix='auto',
             data_prefix=dict(img_path='JPEGImages',

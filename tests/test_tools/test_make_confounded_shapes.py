@@ -1,7 +1,7 @@
 """The synthetic confounded benchmark: deterministic, confounded as asked."""
 import filecmp
 import hashlib
-import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,13 +11,11 @@ import pytest
 from mmengine.registry import init_default_scope
 from PIL import Image
 
+from mmconta.datasets.synthetic import confounded_shapes as shapes
 from mmconta.registry import DATASETS
 
 SCRIPT = Path(__file__).parents[2] / 'tools/dataset_converters/' \
     'make_confounded_shapes.py'
-spec = importlib.util.spec_from_file_location('make_confounded_shapes', SCRIPT)
-shapes = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(shapes)
 
 
 def same_tree(a: Path, b: Path) -> bool:
@@ -103,22 +101,39 @@ def test_layout_loads_through_the_folder_dataset(tmp_path):
     assert not np.any((context > 0) & (mask > 0))  # context lies outside
 
 
-def test_cli_refuses_a_foreign_folder_and_checks_arguments(tmp_path):
+def test_cli_refuses_a_foreign_folder_and_checks_arguments(tmp_path, capsys):
     (tmp_path / 'precious.txt').write_text('keep me')
-    run = [sys.executable, str(SCRIPT), str(tmp_path), '--num-train', '2',
-           '--num-val', '1']
-    result = subprocess.run(run, capture_output=True, text=True)
+    # The command itself once (importing mmconta takes seconds), then its
+    # main() in this process.
+    result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)],
+                            capture_output=True, text=True)
     assert result.returncode != 0 and '--overwrite' in result.stderr
     assert (tmp_path / 'precious.txt').exists()
-    result = subprocess.run(run[:3] + ['--confounding', '1.5'],
-                            capture_output=True, text=True)
-    assert result.returncode == 2 and '--confounding' in result.stderr
-    result = subprocess.run(run[:3] + ['--cooccurrence', '-0.1'],
-                            capture_output=True, text=True)
-    assert result.returncode == 2 and '--cooccurrence' in result.stderr
-    result = subprocess.run(run[:3] + ['--difficulty', 'medium'],
-                            capture_output=True, text=True)
-    assert result.returncode == 2 and '--difficulty' in result.stderr
+    for option, value in (('--confounding', '1.5'),
+                          ('--cooccurrence', '-0.1'),
+                          ('--difficulty', 'medium'), ('--workers', '-1')):
+        with pytest.raises(SystemExit) as exit_info:
+            shapes.main([str(tmp_path / 'out'), option, value])
+        assert exit_info.value.code == 2
+        assert option in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_cli_and_generate_share_defaults_and_files(tmp_path, capsys):
+    args = shapes.parse_args([str(tmp_path)])
+    assert vars(args) == dict(
+        out=str(tmp_path), num_train=300, num_val=100, seed=0,
+        confounding=0.9, cooccurrence=0.0, difficulty='easy', size=112,
+        workers=0, overwrite=False)
+    shapes.main([str(tmp_path / 'cli'), '--num-train', '3', '--num-val', '1',
+                 '--difficulty', 'hard'])
+    assert capsys.readouterr().out.startswith(f'wrote {tmp_path / "cli"} ')
+    shapes.generate(str(tmp_path / 'py'), 3, 1, difficulty='hard')
+    assert same_tree(tmp_path / 'cli', tmp_path / 'py')
+    meta = json.loads((tmp_path / 'py/meta.json').read_text())
+    # Folders written before the generator moved into mmconta stay its own.
+    assert meta['generator'] == \
+        'tools/dataset_converters/make_confounded_shapes.py'
 
 
 NUM_COUPLED = 600

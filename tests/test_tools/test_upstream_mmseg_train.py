@@ -7,17 +7,15 @@ from pathlib import Path
 
 import mmseg
 
+from mmconta.datasets.synthetic import generate
+
 REPO = Path(__file__).parents[2]
 MMSEG_TRAIN = Path(mmseg.__file__).parent / '.mim/tools/train.py'
 
 
 def test_mmseg_train_py_runs_the_seg_stage(tmp_path):
     data = tmp_path / 'data'
-    subprocess.run([
-        sys.executable,
-        str(REPO / 'tools/dataset_converters/make_confounded_shapes.py'),
-        str(data), '--num-train', '8', '--num-val', '4'
-    ], check=True, capture_output=True)
+    generate(str(data), num_train=8, num_val=4)
     # Ground-truth masks stand in for a round's pseudo-masks.
     shutil.copytree(data / 'SegmentationClass', tmp_path / 'pseudo')
     work = tmp_path / 'work'

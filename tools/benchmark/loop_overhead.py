@@ -35,7 +35,6 @@ import json
 import math
 import os.path as osp
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,7 @@ from mmengine.structures import PixelData
 from mmengine.utils.dl_utils import set_multi_processing
 from mmseg.structures import SegDataSample
 
+from mmconta.datasets import synthetic
 from mmconta.engine.hooks import ConfounderBankHook
 from mmconta.registry import DATASETS, MODELS
 from mmconta.utils import register_all_modules, set_data_root
@@ -60,8 +60,6 @@ from mmconta.utils import register_all_modules, set_data_root
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CAM_CONFIG = osp.join(REPO, 'configs', 'cam', 'cam_shapes.py')
 SEG_CONFIG = osp.join(REPO, 'configs', 'seg', 'seg_shapes.py')
-GENERATOR = osp.join(REPO, 'tools', 'dataset_converters',
-                     'make_confounded_shapes.py')
 BANK_STREAMS = (100, 10_000)
 
 
@@ -342,12 +340,13 @@ def bank_peak_bytes(num_images: int, example: SegDataSample,
 
 
 def generate_data(out_dir: str, num_train: int, seed: int) -> None:
-    """The synthetic benchmark through its own command line."""
-    subprocess.run([
-        sys.executable, GENERATOR, out_dir, '--num-train',
+    """The synthetic benchmark through its command line's ``main``; its
+    summary goes to stdout, which :func:`main` sends to stderr."""
+    synthetic.main([
+        out_dir, '--num-train',
         str(num_train), '--num-val', '1', '--seed',
         str(seed)
-    ], check=True, stdout=sys.stderr)
+    ])
 
 
 def measure(args: argparse.Namespace) -> dict:

@@ -1,4 +1,6 @@
 from .atomic_write import is_temp_file, prepare_output_dir, write_atomic
+from .cam_file import (CAMFile, cam_file_path, load_cam_file, save_cam_file,
+                       upsample_cam)
 from .launch import (drop_pretrained, enable_amp, prepare_distributed,
                      set_data_root)
 from .palette import save_index_mask, voc_palette
@@ -8,9 +10,10 @@ from .safe_load import (SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
 from .set_env import register_all_modules
 
 __all__ = [
-    'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'drop_pretrained', 'enable_amp',
-    'is_temp_file', 'load_from_local_safely', 'prepare_distributed',
-    'prepare_output_dir', 'register_all_modules', 'safe_loading',
-    'save_index_mask', 'set_data_root', 'trusted_checkpoints', 'voc_palette',
-    'write_atomic'
+    'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'CAMFile', 'cam_file_path',
+    'drop_pretrained', 'enable_amp', 'is_temp_file', 'load_cam_file',
+    'load_from_local_safely', 'prepare_distributed', 'prepare_output_dir',
+    'register_all_modules', 'safe_loading', 'save_cam_file',
+    'save_index_mask', 'set_data_root', 'trusted_checkpoints',
+    'upsample_cam', 'voc_palette', 'write_atomic'
 ]

@@ -7,8 +7,7 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmconta.engine.loops.cam_generation_loop import (multi_scale_cams,
-                                                      prepare_cam_model)
+from mmconta.engine import multi_scale_cams, prepare_cam_model
 from mmconta.registry import MODELS
 
 NUM_CLASSES = 3

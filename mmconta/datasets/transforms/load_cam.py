@@ -3,10 +3,10 @@ import os.path as osp
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmcv.transforms import BaseTransform
 
 from mmconta.registry import TRANSFORMS
+from mmconta.utils import cam_file_path, load_cam_file, upsample_cam
 
 
 @TRANSFORMS.register_module()
@@ -22,8 +22,8 @@ class LoadCAM(BaseTransform):
 
     The CAM is not a segmentation field: no transform resizes or crops it,
     so it belongs in test pipelines that keep the image at its own size.
-    A CAM whose size or keys disagree with the image is an error naming
-    the file.
+    The file is checked by :func:`mmconta.utils.load_cam_file`: a CAM whose
+    size or keys disagree with the image is an error naming the file.
 
     Args:
         cam_dir (str): The folder of a CAM run (``round_<t>/cam``).
@@ -33,34 +33,20 @@ class LoadCAM(BaseTransform):
         self.cam_dir = cam_dir
 
     def transform(self, results: dict) -> dict:
-        path = osp.join(self.cam_dir, results['img_id'] + '.npz')
+        path = cam_file_path(self.cam_dir, results['img_id'])
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'no CAM file for image {results["img_id"]}: {path}')
-        height, width = results['img'].shape[:2]
-        with np.load(path) as data:
-            keys = data['keys'].astype(np.int64)
-            if 'high_res' in data.files:
-                cam = data['high_res'].astype(np.float32)
-            else:
-                cam = F.interpolate(
-                    torch.from_numpy(data['cam'].astype(np.float32))[None],
-                    (height, width), mode='bilinear',
-                    align_corners=False)[0].numpy()
-        if cam.shape != (len(keys), height, width):
-            raise ValueError(
-                f'{path}: CAM of shape {cam.shape} does not fit image '
-                f'{results.get("img_path")} of size {(height, width)} with '
-                f'{len(keys)} classes: load CAMs before any resize or crop')
-        if 'img_labels' in results:
-            labelled = np.flatnonzero(results['img_labels'])
-            if not np.array_equal(labelled, keys):
-                raise ValueError(
-                    f'{path} holds classes {keys.tolist()} but image '
-                    f'{results["img_id"]} is labelled {labelled.tolist()}: '
-                    'CAMs of another dataset or label set')
+        size = results['img'].shape[:2]
+        labelled = np.flatnonzero(results['img_labels']) \
+            if 'img_labels' in results else None
+        cam_file = load_cam_file(
+            path, expected_keys=labelled, image_size=size)
+        cam = cam_file.high_res
+        if cam is None:
+            cam = upsample_cam(torch.from_numpy(cam_file.cam), size).numpy()
         results['cam'] = cam
-        results['cam_keys'] = keys
+        results['cam_keys'] = cam_file.keys
         return results
 
     def __repr__(self) -> str:

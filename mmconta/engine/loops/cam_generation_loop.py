@@ -1,13 +1,9 @@
 """Multi-scale CAM generation as a test loop (IRN's ``step/make_cam.py``)."""
-import copy
-import logging
-import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.dist import (all_gather_object, all_reduce, barrier,
                            get_dist_info, is_main_process)
 from mmengine.evaluator import Evaluator
@@ -18,169 +14,14 @@ from mmengine.runner import BaseLoop
 from mmengine.utils import ProgressBar
 from PIL import Image
 from torch import Tensor, nn
-from torch.fx.experimental.optimization import fuse
 from torch.utils.data import DataLoader
 
-from mmconta.models.utils import cam_to_pseudo_mask
 from mmconta.registry import LOOPS
-from mmconta.utils import prepare_output_dir, save_index_mask, write_atomic
+from mmconta.utils import (cam_file_path, load_cam_file, prepare_output_dir,
+                           save_cam_file, upsample_cam)
 from mmconta.visualization import CAMVisualizer
-
-_PSEUDO_MASK_KEYS = ('out_dir', 'bg_thr', 'ignore_band', 'crf')
-
-
-def multi_scale_cams(model: nn.Module,
-                     inputs: Tensor,
-                     keys: Sequence[Tensor],
-                     scales: Sequence[float] = (1.0, 0.5, 1.5, 2.0),
-                     flip: bool = True,
-                     output_stride: int = 16,
-                     high_res: bool = True,
-                     channels_last: bool = True,
-                     max_forward_pixels: Optional[int] = 2 * 320 * 320,
-                     context: Optional[Tensor] = None
-                     ) -> List[Tuple[Tensor, Optional[Tensor]]]:
-    """IRN's multi-scale, flipped CAMs of a batch of equal-sized images.
-
-    For each scale ``s`` the normalised images are resized to
-    ``round(H*s) x round(W*s)`` (bilinear, ``align_corners=False``) and,
-    with ``flip``, stacked with their horizontal flips, so one
-    ``model.cam`` call serves every image and its flip. After ReLU the
-    flipped maps are flipped back and added. Only the channels some image
-    of the batch is labelled with are kept before any upsampling: every
-    later step is per channel, so this equals IRN's computing all classes
-    and selecting afterwards. Each scale's map is upsampled (bilinear,
-    ``align_corners=False``) to the stride-4 size ``ceil(H/4) x ceil(W/4)``
-    and, for ``high_res``, to the size padded to a multiple of
-    ``output_stride`` and then cropped to ``H x W``, as IRN does (it keeps
-    the feature grid aligned with the pixels instead of stretching it to
-    ``H x W``). The scales are summed and each class is divided by its
-    maximum + 1e-5.
-
-    Note:
-        IRN rescales the uint8 image with PIL's bicubic filter before
-        normalising; here the normalised tensor is resized bilinearly, which
-        batches on the device and keeps scale 1.0 untouched.
-
-    Args:
-        model (nn.Module): Has ``cam(inputs) -> (N, K, h, w)`` (before ReLU).
-        inputs (Tensor): Normalised images, (B, 3, H, W).
-        keys (Sequence[Tensor]): Per image, the int64 foreground class
-            indices to keep.
-        scales (Sequence[float]): Image scales. Defaults to IRN's
-            (1.0, 0.5, 1.5, 2.0).
-        flip (bool): Add the horizontally flipped image's CAM.
-            Defaults to True.
-        output_stride (int): The classifier's feature stride, used to pad
-            the high-resolution upsampling target. Defaults to 16.
-        high_res (bool): Also compute the full-resolution CAM.
-            Defaults to True.
-        channels_last (bool): Feed the model channels-last images (for a
-            model converted with ``memory_format=torch.channels_last``).
-            Defaults to True.
-        max_forward_pixels (int, optional): Split each scale's forward into
-            chunks of at most this many pixels (images x h x w, at least one
-            image); None runs one forward per scale. Per image, large batches
-            are slower on a CPU (cache-bound) and gain little on a GPU once
-            this size is reached. Defaults to 2 * 320 * 320.
-        context (Tensor, optional): CONTA's M (B, 1, h, w) in image
-            coordinates, for a model whose CAMs depend on it
-            (``model.cam(inputs, context)``): flipped with the flipped
-            images; the model resizes it to each scale. Defaults to None.
-
-    Returns:
-        list[tuple[Tensor, Tensor | None]]: Per image, the stride-4 CAM
-        (K_img, ceil(H/4), ceil(W/4)) and the full-resolution CAM
-        (K_img, H, W) or None, on the inputs' device.
-    """
-    num, height, width = inputs.shape[0], inputs.shape[-2], inputs.shape[-1]
-    union = torch.unique(torch.cat([k.reshape(-1) for k in keys]).cpu())
-    strided_size = (math.ceil(height / 4), math.ceil(width / 4))
-    padded_size = (math.ceil(height / output_stride) * output_stride,
-                   math.ceil(width / output_stride) * output_stride)
-    strided = inputs.new_zeros((num, len(union), *strided_size))
-    full = inputs.new_zeros((num, len(union), height, width)) \
-        if high_res else None
-    if len(union):
-        channels = union.to(inputs.device)
-        for scale in scales:
-            size = (int(np.round(height * scale)),
-                    int(np.round(width * scale)))
-            images = inputs if size == (height, width) else F.interpolate(
-                inputs, size=size, mode='bilinear', align_corners=False)
-            contexts = context
-            if flip:
-                images = torch.cat([images, images.flip(-1)])
-                if context is not None:
-                    contexts = torch.cat([context, context.flip(-1)])
-            if channels_last:
-                images = images.contiguous(memory_format=torch.channels_last)
-            chunk = len(images) if max_forward_pixels is None else max(
-                1, max_forward_pixels // (size[0] * size[1]))
-            cams = F.relu(
-                torch.cat([
-                    (model.cam(images[i:i + chunk]) if contexts is None else
-                     model.cam(images[i:i + chunk], contexts[i:i + chunk])
-                     )[:, channels] for i in range(0, len(images), chunk)
-                ]))
-            if flip:
-                cams = cams[:num] + cams[num:].flip(-1)
-            strided += F.interpolate(
-                cams, strided_size, mode='bilinear', align_corners=False)
-            if full is not None:
-                full += F.interpolate(
-                    cams, padded_size, mode='bilinear',
-                    align_corners=False)[..., :height, :width]
-    outputs = []
-    for index, image_keys in enumerate(keys):
-        rows = torch.searchsorted(union, image_keys.cpu()).to(inputs.device)
-        outputs.append(
-            tuple(
-                None if cam is None else _max_normalise(cam[index, rows])
-                for cam in (strided, full)))
-    return outputs
-
-
-def prepare_cam_model(model: nn.Module,
-                      channels_last: bool = True,
-                      fuse_conv_bn: bool = True) -> nn.Module:
-    """An inference copy of a CAM model, made faster without changing it.
-
-    The copy is in eval mode; with ``fuse_conv_bn`` the backbone's
-    convolutions absorb their eval-mode batch norms (``torch.fx`` fusion:
-    the same function up to float rounding, about 1e-6 relative here), and
-    with ``channels_last`` its weights use the layout oneDNN and cuDNN
-    convolve fastest. A backbone that ``torch.fx`` cannot trace (or a model
-    without ``backbone``) stays unfused, with a warning. The runner's model
-    is left untouched.
-
-    Args:
-        model (nn.Module): A CAM model (``cam(inputs)``).
-        channels_last (bool): Convert the weights to channels-last.
-            Defaults to True.
-        fuse_conv_bn (bool): Fold ``model.backbone``'s batch norms into its
-            convolutions. Defaults to True.
-
-    Returns:
-        nn.Module: The prepared copy.
-    """
-    model = copy.deepcopy(model).eval()
-    # A backbone taking CONTA's M through a forward hook stays unfused:
-    # fusion would replace the hooked convolution.
-    if fuse_conv_bn and not getattr(model, 'context_at_cam', False):
-        try:
-            model.backbone = fuse(model.backbone)
-        except Exception as e:  # not every backbone is fx-traceable
-            print_log(f'conv-BN fusion skipped ({type(e).__name__}: {e})',
-                      logger='current', level=logging.WARNING)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
-    return model
-
-
-def _max_normalise(cam: Tensor) -> Tensor:
-    """Divide each class map by its maximum + 1e-5 (IRN)."""
-    return cam / (cam.amax(dim=(-2, -1), keepdim=True) + 1e-5)
+from ..cam_inference import multi_scale_cams, prepare_cam_model
+from ..pseudo_mask_writer import PseudoMaskWriter
 
 
 def group_batches(sizes: Sequence[Tuple[int, int]],
@@ -235,8 +76,10 @@ class CAMGenerationLoop(BaseLoop):
     IRN's ``step/make_cam.py`` as a test loop: ``tools/test.py CFG CKPT``
     (or ``tools/dist_test.sh CFG CKPT N``) writes ``<cam_dir>/<img_id>.npz``
     with ``keys``, ``cam`` (stride 4), ``high_res`` (full size) and
-    ``classes`` (see ``docs/contracts.md`` and :func:`multi_scale_cams`),
-    optionally a pseudo-mask PNG per image, then evaluates. The dataloader's
+    ``classes`` (the format: :mod:`mmconta.utils.cam_file`; the CAMs:
+    :func:`multi_scale_cams`), optionally a pseudo-mask PNG per image
+    (:class:`PseudoMaskWriter`), then evaluates. The loop orchestrates:
+    batching, resuming, processes, evaluation and overlays. The dataloader's
     pipeline must not resize (LoadImageFromFile, LoadAnnotations,
     PackWSSSInputs): CAMs are made at each image's own size. Its dataset,
     collate function and worker count are used; its sampler and batch size
@@ -249,7 +92,8 @@ class CAMGenerationLoop(BaseLoop):
     batch missing some is run whole (the same floats as a fresh run) and
     only its missing files are written. Files go to a hidden ``.tmp`` name in
     the same folder and are renamed when complete; stale temp files are
-    removed at the start.
+    removed at the start. A file read back is checked against the dataset's
+    classes, the image's labels and size (:func:`load_cam_file`).
 
     Every image, computed or loaded from its file, is passed to the
     evaluator as a dict with ``cams`` (K_img, H, W) float, ``cam_keys``,
@@ -283,9 +127,10 @@ class CAMGenerationLoop(BaseLoop):
             :func:`multi_scale_cams`). Defaults to 16.
         pseudo_mask (dict, optional): Also write ``<out_dir>/<img_id>.png``
             (palette PNG, 255 ignore) from the full-resolution CAM with
-            ``cam_to_pseudo_mask``. Keys: ``bg_thr`` (required),
-            ``out_dir`` (default ``<work_dir>/pseudo``), ``ignore_band``,
-            ``crf``. Defaults to None.
+            ``cam_to_pseudo_mask`` (:class:`PseudoMaskWriter`). Keys:
+            ``bg_thr`` (required), ``out_dir`` (default
+            ``<work_dir>/pseudo``), ``ignore_band``, ``crf``.
+            Defaults to None.
         num_vis (int): The first ``num_vis`` images of the dataset get a
             ``CAMVisualizer`` overlay, when the runner's visualizer is one or
             one can be built. Defaults to 8.
@@ -335,7 +180,10 @@ class CAMGenerationLoop(BaseLoop):
         self.batch_size = batch_size
         self.save_high_res = save_high_res
         self.output_stride = output_stride
-        self.pseudo_mask = self._check_pseudo_mask(pseudo_mask)
+        self.mask_writer = None if pseudo_mask is None else \
+            PseudoMaskWriter.from_config(
+                pseudo_mask, osp.join(runner.work_dir, 'pseudo'),
+                self.dataset.metainfo['palette'])
         self.num_vis = num_vis
         self.channels_last = channels_last
         self.fuse_conv_bn = fuse_conv_bn
@@ -348,27 +196,9 @@ class CAMGenerationLoop(BaseLoop):
         self._overlays: List[Tuple[str, np.ndarray]] = []
         self._visualizer: Optional[CAMVisualizer] = None
 
-    def _check_pseudo_mask(self, cfg: Optional[dict]) -> Optional[dict]:
-        if cfg is None:
-            return None
-        unknown = set(cfg) - set(_PSEUDO_MASK_KEYS)
-        if unknown:
-            raise ValueError(f'pseudo_mask: unknown keys {sorted(unknown)}; '
-                             f'expected some of {_PSEUDO_MASK_KEYS}')
-        if 'bg_thr' not in cfg:
-            raise ValueError(f'pseudo_mask needs bg_thr, got {cfg}')
-        cfg = dict(cfg)
-        cfg['out_dir'] = cfg.get('out_dir') or osp.join(
-            self.runner.work_dir, 'pseudo')
-        return cfg
-
     def cam_path(self, img_id: str) -> str:
         """Where the CAM file of ``img_id`` goes."""
-        return osp.join(self.cam_dir, f'{img_id}.npz')
-
-    def mask_path(self, img_id: str) -> str:
-        """Where the pseudo-mask of ``img_id`` goes."""
-        return osp.join(self.pseudo_mask['out_dir'], f'{img_id}.png')
+        return cam_file_path(self.cam_dir, img_id)
 
     def run(self) -> dict:
         """Write the missing CAMs (and pseudo-masks), then evaluate.
@@ -450,8 +280,8 @@ class CAMGenerationLoop(BaseLoop):
     def _prepare_dirs(self) -> None:
         """Create the output folders and remove stale temp files (rank 0)."""
         dirs = [self.cam_dir]
-        if self.pseudo_mask is not None:
-            dirs.append(self.pseudo_mask['out_dir'])
+        if self.mask_writer is not None:
+            dirs.append(self.mask_writer.out_dir)
         if is_main_process():
             for folder in dirs:
                 prepare_output_dir(folder)
@@ -460,7 +290,7 @@ class CAMGenerationLoop(BaseLoop):
     @property
     def _needs_all_images(self) -> bool:
         """Whether every image is needed in memory, not only missing ones."""
-        return bool(self.evaluator.metrics) or self.pseudo_mask is not None
+        return bool(self.evaluator.metrics) or self.mask_writer is not None
 
     def _batches_to_load(self, batches: List[List[int]],
                          done: List[bool]) -> List[List[int]]:
@@ -495,17 +325,18 @@ class CAMGenerationLoop(BaseLoop):
                     self._save_cam(img_id, keys[pos], cam, high_res)
                     written += 1
             elif self._needs_all_images or index < self.num_vis:
-                cam, high_res = self._load_cam(img_id, keys[pos])
+                cam, high_res = self._load_cam(img_id, keys[pos],
+                                               (height, width))
             else:
                 continue
             if high_res is None:
-                high_res = F.interpolate(
-                    cam[None], (height, width), mode='bilinear',
-                    align_corners=False)[0]
+                high_res = upsample_cam(cam, (height, width))
             # BGR (3, H, W) -> RGB (H, W, 3), for the CRF and the overlay.
             image = np.ascontiguousarray(
                 data_batch['inputs'][pos].flip(0).permute(1, 2, 0).numpy())
-            mask = self._pseudo_mask(img_id, high_res, keys[pos], image)
+            mask = None if self.mask_writer is None else \
+                self.mask_writer.write(img_id, high_res.numpy(),
+                                       keys[pos].numpy(), image)
             if index < self.num_vis:
                 self._visualise(img_id, image, high_res, keys[pos], mask,
                                 sample)
@@ -566,54 +397,20 @@ class CAMGenerationLoop(BaseLoop):
 
     def _save_cam(self, img_id: str, keys: Tensor, cam: Tensor,
                   high_res: Optional[Tensor]) -> None:
-        arrays = dict(
-            keys=keys.numpy().astype(np.int64),
-            cam=cam.numpy().astype(np.float32),
-            classes=np.asarray(self.classes, dtype=str))
-        if self.save_high_res:
-            arrays['high_res'] = high_res.numpy().astype(np.float32)
-        write_atomic(self.cam_path(img_id),
-                      lambda f: np.savez(f, **arrays))
+        save_cam_file(
+            self.cam_path(img_id), keys.numpy(), cam.numpy(), self.classes,
+            high_res.numpy() if self.save_high_res else None)
 
-    def _load_cam(self, img_id: str,
-                  keys: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
-        path = self.cam_path(img_id)
-        with np.load(path) as data:
-            classes = tuple(data['classes'].tolist())
-            if classes != self.classes:
-                raise ValueError(
-                    f'{path} was made for classes {list(classes)}, not the '
-                    f'dataset\'s {list(self.classes)}: use another cam_dir')
-            if not np.array_equal(data['keys'], keys.numpy()):
-                raise ValueError(
-                    f'{path} holds keys {data["keys"].tolist()} but image '
-                    f'{img_id} is labelled {keys.tolist()}: the labels '
-                    'changed; delete the file to recompute it')
-            cam = torch.from_numpy(data['cam'])
-            high_res = torch.from_numpy(data['high_res']) \
-                if self.save_high_res and 'high_res' in data.files else None
-        if self.save_high_res and high_res is None:
-            raise ValueError(f'{path} has no high_res (written with '
-                             'save_high_res=False); delete it to recompute')
-        return cam, high_res
-
-    def _pseudo_mask(self, img_id: str, high_res: Tensor, keys: Tensor,
-                     image: np.ndarray) -> Optional[np.ndarray]:
-        """The image's pseudo-mask: loaded if written before, else made."""
-        if self.pseudo_mask is None:
-            return None
-        path = self.mask_path(img_id)
-        if osp.exists(path):
-            with Image.open(path) as img:
-                return np.asarray(img)
-        cfg = self.pseudo_mask
-        mask = np.asarray(
-            cam_to_pseudo_mask(
-                high_res.numpy(), keys.numpy(), cfg['bg_thr'],
-                ignore_band=cfg.get('ignore_band'), image=image,
-                crf=cfg.get('crf')), dtype=np.uint8)
-        save_index_mask(path, mask, self.dataset.metainfo['palette'])
-        return mask
+    def _load_cam(self, img_id: str, keys: Tensor, size: Tuple[int, int]
+                  ) -> Tuple[Tensor, Optional[Tensor]]:
+        """A file of an earlier run, checked against this run's image."""
+        cam_file = load_cam_file(
+            self.cam_path(img_id), expected_classes=self.classes,
+            expected_keys=keys.numpy(), image_size=size,
+            require_high_res=self.save_high_res)
+        high_res = torch.from_numpy(cam_file.high_res) \
+            if self.save_high_res else None
+        return torch.from_numpy(cam_file.cam), high_res
 
     def _cam_visualizer(self) -> Optional[CAMVisualizer]:
         """The runner's visualizer if it is a CAMVisualizer, else a new one.

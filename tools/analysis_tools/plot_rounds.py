@@ -44,6 +44,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from mmconta.utils import cam_file_path, load_cam_file  # noqa: E402
+
 # Summary keys of the mIoU figure and the table, with their titles.
 MIOU_KEYS = (('seed_miou', 'seed mIoU'), ('mask_miou', 'pseudo-mask mIoU'),
              ('seg_val_miou', 'segmentation val mIoU'))
@@ -334,8 +336,10 @@ def load_cam(cam_dir: str, img_id: str, size: Tuple[int, int]) -> Tuple[
         tuple[np.ndarray, list[str]]: The (H, W) CAM in [0, 1] and the names
         of the image's classes.
     """
-    with np.load(osp.join(cam_dir, img_id + '.npz')) as f:
-        high_res, keys, classes = f['high_res'], f['keys'], f['classes']
+    cam_file = load_cam_file(cam_file_path(cam_dir, img_id),
+                             require_high_res=True)
+    high_res, keys, classes = cam_file.high_res, cam_file.keys, \
+        cam_file.classes
     cam = high_res.max(0) if len(high_res) else np.zeros(size, np.float32)
     if cam.shape != size:
         cam = np.asarray(Image.fromarray(cam).resize(size[::-1],

@@ -45,6 +45,7 @@ from PIL import Image
 
 from mmconta.evaluation.functional import area_iou, seed_sweep_areas
 from mmconta.models.utils import cam_argmax
+from mmconta.utils import load_cam_file
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from common import (REPO, class_iou, finished, interval,  # noqa: E402
@@ -155,8 +156,8 @@ def threshold_curve(cam_dir: str, data_root: str) -> List[float]:
     for name in sorted(os.listdir(cam_dir)):
         if not name.endswith('.npz'):
             continue
-        cam = np.load(osp.join(cam_dir, name))
-        peak, best = cam_argmax(cam['high_res'], cam['keys'])
+        cam = load_cam_file(osp.join(cam_dir, name), require_high_res=True)
+        peak, best = cam_argmax(cam.high_res, cam.keys)
         label = np.asarray(Image.open(osp.join(
             data_root, 'SegmentationClass', name[:-4] + '.png')))
         areas = areas + seed_sweep_areas(peak, best, label, THRESHOLDS,

@@ -11,7 +11,7 @@ file holds and loads the files a user trusts in full.
 Importing mmconta changes no loader: mmengine loads local files (``load_from``,
 ``resume``, ``Pretrained`` init from a path) with
 :func:`load_from_local_safely` only inside :func:`safe_loading`, which
-mmconta's configs enter for each run through
+mmconta's configs enter around each load of a run through
 :class:`~mmconta.engine.SafeLoadingHook`.
 """
 import logging

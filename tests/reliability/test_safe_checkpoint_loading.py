@@ -66,8 +66,7 @@ def weights_only_on(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def local_loader():
-    """The loader of local files before the test, put back after it (a run
-    that raises leaves the safe one in place)."""
+    """The loader of local files before the test, put back after it."""
     loader = CheckpointLoader._schemes['']
     yield loader
     CheckpointLoader.register_scheme('', loader, force=True)
@@ -160,7 +159,7 @@ def test_config_opt_in_resumes_weights_only(trained, local_loader, safe_loads):
     assert resumed.epoch == 2
     assert (work_dir / 'epoch_2.pth').is_file()
     assert safe_loads == [str(checkpoint)]
-    # SafeLoadingHook's after_run put mmengine's loader back.
+    # SafeLoadingHook registered the safe loader for the load only.
     assert CheckpointLoader._schemes[''] is local_loader
 
 
@@ -176,7 +175,8 @@ def test_explicit_opt_in_loads_weights_only(trained, tmp_path, safe_loads):
 
 
 def test_foreign_global_is_refused_with_a_way_out(trained, foreign_checkpoint,
-                                                  tmp_path, monkeypatch):
+                                                  tmp_path, monkeypatch,
+                                                  local_loader):
     root, _ = trained
     runner = Runner.from_cfg(
         train_config(root, tmp_path / 'work', max_epochs=1,
@@ -187,6 +187,8 @@ def test_foreign_global_is_refused_with_a_way_out(trained, foreign_checkpoint,
     message = str(refused.value)
     assert str(foreign_checkpoint) in message
     assert name in message and TRUSTED_CHECKPOINTS_ENV in message
+    # The failed run leaves the loader as it found it.
+    assert CheckpointLoader._schemes[''] is local_loader
 
     # torch's global switch does not reach past the explicit weights_only.
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')

@@ -80,6 +80,9 @@ VARIANTS = {
                     ['refine.cfg_options.model.bg_alpha=2']),
     'cam_seg20': ('cam', ('cls', 'cam', 'pseudo'),
                   ['seg.cfg_options.train_cfg.max_epochs=20']),
+    'irn_seglr0.01': ('irn', ('cls', 'cam', 'cam_labels', 'refiner',
+                              'refine', 'pseudo'),
+                      ['seg.cfg_options.optim_wrapper.optimizer.lr=0.01']),
 }
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))
 
@@ -107,8 +110,9 @@ def run_one(cell: str, data_root: str, name: str, args) -> None:
     if name in VARIANTS:
         method, stages, options = VARIANTS[name]
         link_stages(run_dir, method, stages)
-        options = options + (['stop_after=refine']
-                             if 'refiner' in stages else [])
+        # A walk variant re-runs the refine stage only.
+        options = options + (['stop_after=refine'] if 'refiner' in stages
+                             and 'refine' not in stages else [])
     else:
         method, options = name, []
         if name in SHARED:

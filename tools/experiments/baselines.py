@@ -56,32 +56,30 @@ MODES = ('easy', 'hard')
 # What a method's run links from another method's run of the same cell
 # (not the CAMs: IRN's CAM stage also writes the refiner's labels).
 SHARED = {'irn': ('cam', ('cls',))}
+# What a walk variant links: everything before the refine stage.
+BEFORE_WALK = ('cls', 'cam', 'cam_labels', 'refiner')
+
+
+def _walk(method: str, option: str) -> tuple:
+    """A variant of a method's walk: ``option`` of its refiner's model."""
+    return method, BEFORE_WALK, [f'refine.cfg_options.model.{option}']
+
+
 # name -> (base method, stages linked from its run, cfg-options).
 VARIANTS = {
-    'irn_logt0': ('irn', ('cls', 'cam', 'cam_labels', 'refiner'),
-                  ['refine.cfg_options.model.logt=0']),
-    'irn_logt2': ('irn', ('cls', 'cam', 'cam_labels', 'refiner'),
-                  ['refine.cfg_options.model.logt=2']),
-    'irn_logt4': ('irn', ('cls', 'cam', 'cam_labels', 'refiner'),
-                  ['refine.cfg_options.model.logt=4']),
-    'irn_bg0.65': ('irn', ('cls', 'cam', 'cam_labels', 'refiner'),
-                   ['refine.cfg_options.model.bg_thr=0.65']),
-    'irn_bg0.85': ('irn', ('cls', 'cam', 'cam_labels', 'refiner'),
-                   ['refine.cfg_options.model.bg_thr=0.85']),
-    'seam_logt0': ('seam', ('cls', 'cam', 'cam_labels', 'refiner'),
-                   ['refine.cfg_options.model.logt=0']),
-    'seam_logt2': ('seam', ('cls', 'cam', 'cam_labels', 'refiner'),
-                   ['refine.cfg_options.model.logt=2']),
-    'seam_logt8': ('seam', ('cls', 'cam', 'cam_labels', 'refiner'),
-                   ['refine.cfg_options.model.logt=8']),
-    'seam_beta8': ('seam', ('cls', 'cam', 'cam_labels', 'refiner'),
-                   ['refine.cfg_options.model.beta=8']),
-    'seam_alpha2': ('seam', ('cls', 'cam', 'cam_labels', 'refiner'),
-                    ['refine.cfg_options.model.bg_alpha=2']),
+    'irn_logt0': _walk('irn', 'logt=0'),
+    'irn_logt2': _walk('irn', 'logt=2'),
+    'irn_logt4': _walk('irn', 'logt=4'),
+    'irn_bg0.65': _walk('irn', 'bg_thr=0.65'),
+    'irn_bg0.85': _walk('irn', 'bg_thr=0.85'),
+    'seam_logt0': _walk('seam', 'logt=0'),
+    'seam_logt2': _walk('seam', 'logt=2'),
+    'seam_logt8': _walk('seam', 'logt=8'),
+    'seam_beta8': _walk('seam', 'beta=8'),
+    'seam_alpha2': _walk('seam', 'bg_alpha=2'),
     'cam_seg20': ('cam', ('cls', 'cam', 'pseudo'),
                   ['seg.cfg_options.train_cfg.max_epochs=20']),
-    'irn_seglr0.01': ('irn', ('cls', 'cam', 'cam_labels', 'refiner',
-                              'refine', 'pseudo'),
+    'irn_seglr0.01': ('irn', BEFORE_WALK + ('refine', 'pseudo'),
                       ['seg.cfg_options.optim_wrapper.optimizer.lr=0.01']),
 }
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))

@@ -163,13 +163,18 @@ def test_config_opt_in_resumes_weights_only(trained, local_loader, safe_loads):
     assert CheckpointLoader._schemes[''] is local_loader
 
 
+def load_explicitly(root, work_dir, checkpoint) -> Runner:
+    """A runner whose ``load_from`` loads inside :func:`safe_loading`."""
+    runner = Runner.from_cfg(
+        train_config(root, work_dir, max_epochs=1, load_from=str(checkpoint)))
+    with safe_loading():
+        runner.load_or_resume()
+    return runner
+
+
 def test_explicit_opt_in_loads_weights_only(trained, tmp_path, safe_loads):
     root, checkpoint = trained
-    loaded = Runner.from_cfg(
-        train_config(root, tmp_path / 'load', max_epochs=1,
-                     load_from=str(checkpoint)))
-    with safe_loading():
-        loaded.load_or_resume()
+    loaded = load_explicitly(root, tmp_path / 'load', checkpoint)
     assert_weights_loaded(loaded, checkpoint)
     assert safe_loads == [str(checkpoint)]
 
@@ -203,11 +208,7 @@ def test_trusted_checkpoint_loads_in_full(trained, foreign_checkpoint,
         TRUSTED_CHECKPOINTS_ENV,
         os.pathsep.join([str(tmp_path / 'other.pth'),
                          str(foreign_checkpoint)]))
-    runner = Runner.from_cfg(
-        train_config(root, tmp_path / 'work', max_epochs=1,
-                     load_from=str(foreign_checkpoint)))
-    with safe_loading():
-        runner.load_or_resume()
+    runner = load_explicitly(root, tmp_path / 'work', foreign_checkpoint)
     # The foreign file holds the weights of ``checkpoint``.
     assert_weights_loaded(runner, checkpoint)
     assert 'weights_only=False' in capsys.readouterr().out

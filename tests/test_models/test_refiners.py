@@ -204,6 +204,27 @@ def test_predict_with_psa_background():
     assert (mask[:8] == 6).all() and (mask[16:] == 0).all()
 
 
+@pytest.mark.parametrize('bg', [dict(bg_thr=0.5), dict(bg_alpha=1)])
+def test_class_norm_keeps_a_weak_small_object(bg):
+    """A weak class beside a strong one: under IRN's single peak (or PSA's
+    raw scores) it loses to the background; divided by its own peak it
+    keeps its pixels."""
+    cam = torch.zeros(2, 16, 16)
+    cam[0, :, :8] = 1.  # class 0, strong and large
+    cam[1, 8:, 12:] = 0.3  # class 1, weak and small
+    masks = {}
+    for class_norm in (False, True):
+        model = IdentityRefiner(
+            dict(BACKBONE, out_indices=(0, )), stride=4, logt=0,
+            class_norm=class_norm, **bg)
+        masks[class_norm] = model.predict(
+            torch.randn(1, 3, 16, 16),
+            [cam_sample(cam, [0, 1], (16, 16))])[0].pred_sem_seg.data[0]
+    assert (masks[False][8:, 12:] == 0).all()
+    assert (masks[True][10:, 13:] == 2).all()
+    assert (masks[True][:, :6] == 1).all() and (masks[True][:8, 8:] == 0).all()
+
+
 @pytest.mark.parametrize('build', [affinity_net, irnet])
 def test_predict_sizes_and_ids(build):
     torch.manual_seed(0)

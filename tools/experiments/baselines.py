@@ -58,6 +58,17 @@ MODES = ('easy', 'hard')
 SHARED = {'irn': ('cam', ('cls',))}
 # What a walk variant links: everything before the refine stage.
 BEFORE_WALK = ('cls', 'cam', 'cam_labels', 'refiner')
+# The two settings under test, as options; each method's run pins the
+# control (mmseg's cross-entropy, IRN's single peak), so the grid measures
+# the same contrast whatever the configs' defaults are.
+SEG_LOSS = 'seg.cfg_options.model.decode_head.loss_decode.type='
+BALANCED = SEG_LOSS + 'ClassBalancedCrossEntropyLoss'
+CLASS_NORM = 'refine.cfg_options.model.class_norm='
+CONTROL = {
+    'cam': [SEG_LOSS + 'CrossEntropyLoss'],
+    'irn': [SEG_LOSS + 'CrossEntropyLoss', CLASS_NORM + 'False'],
+    'seam': [SEG_LOSS + 'CrossEntropyLoss', CLASS_NORM + 'False'],
+}
 
 
 def _walk(method: str, option: str) -> tuple:
@@ -65,7 +76,16 @@ def _walk(method: str, option: str) -> tuple:
     return method, BEFORE_WALK, [f'refine.cfg_options.model.{option}']
 
 
-# name -> (base method, stages linked from its run, cfg-options).
+def _seg(method: str, *options: str) -> tuple:
+    """A variant of a method's segmentor, on its run's pseudo-masks."""
+    before_seg = ('cls', 'cam', 'pseudo') if method == 'cam' else \
+        BEFORE_WALK + ('refine', 'pseudo')
+    return method, before_seg, list(options)
+
+
+# name -> (base method, stages linked from its run, cfg-options). A variant
+# that links the refiner but not the refine stage re-runs the walk; it
+# stops there unless it changes the segmentor too.
 VARIANTS = {
     'irn_logt0': _walk('irn', 'logt=0'),
     'irn_logt2': _walk('irn', 'logt=2'),
@@ -77,10 +97,19 @@ VARIANTS = {
     'seam_logt8': _walk('seam', 'logt=8'),
     'seam_beta8': _walk('seam', 'beta=8'),
     'seam_alpha2': _walk('seam', 'bg_alpha=2'),
-    'cam_seg20': ('cam', ('cls', 'cam', 'pseudo'),
-                  ['seg.cfg_options.train_cfg.max_epochs=20']),
-    'irn_seglr0.01': ('irn', BEFORE_WALK + ('refine', 'pseudo'),
-                      ['seg.cfg_options.optim_wrapper.optimizer.lr=0.01']),
+    'cam_seg20': _seg('cam', 'seg.cfg_options.train_cfg.max_epochs=20'),
+    'irn_seglr0.01': _seg('irn',
+                          'seg.cfg_options.optim_wrapper.optimizer.lr=0.01'),
+    # Each walked class divided by its own peak (BaseRefiner.class_norm).
+    'irn_classnorm': _walk('irn', 'class_norm=True'),
+    'seam_classnorm': _walk('seam', 'class_norm=True'),
+    # The class-balanced cross-entropy (ClassBalancedCrossEntropyLoss).
+    'cam_balanced': _seg('cam', BALANCED),
+    'irn_balanced': _seg('irn', BALANCED),
+    'seam_balanced': _seg('seam', BALANCED),
+    # Both, the configs' defaults after this sweep.
+    'irn_both': ('irn', BEFORE_WALK, [CLASS_NORM + 'True', BALANCED]),
+    'seam_both': ('seam', BEFORE_WALK, [CLASS_NORM + 'True', BALANCED]),
 }
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))
 
@@ -108,11 +137,12 @@ def run_one(cell: str, data_root: str, name: str, args) -> None:
     if name in VARIANTS:
         method, stages, options = VARIANTS[name]
         link_stages(run_dir, method, stages)
-        # A walk variant re-runs the refine stage only.
-        options = options + (['stop_after=refine'] if 'refiner' in stages
-                             and 'refine' not in stages else [])
+        walk_only = 'refine' not in stages and not any(
+            o.startswith('seg.') for o in options)
+        options = CONTROL[method] + options + (['stop_after=refine']
+                                               if walk_only else [])
     else:
-        method, options = name, []
+        method, options = name, CONTROL[name]
         if name in SHARED:
             link_stages(run_dir, *SHARED[name])
     config = osp.join(REPO, f'configs/conta/{method}_shapes.py')

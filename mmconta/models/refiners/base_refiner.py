@@ -78,6 +78,12 @@ class BaseRefiner(BaseModel):
         are upsampled, divided by their maximum over classes and pixels,
         and the constant plane ``bg_thr`` prepended.
 
+      With ``class_norm`` each walked class plane is divided by its own
+      peak first, as the CAMs themselves are: a small object's walked
+      score then meets the background on the same scale as a large one's
+      (with IRN's single peak over all classes it falls under ``bg_thr``
+      beside a larger object).
+
       The argmax over background and the image's classes becomes
       ``pred_sem_seg``: mask ids 0 and ``cam_keys + 1``. An image with no
       labelled class is all background.
@@ -99,6 +105,9 @@ class BaseRefiner(BaseModel):
             Defaults to None.
         bg_thr (float, optional): IRN's background threshold; exactly one
             of ``bg_alpha`` and ``bg_thr`` is given. Defaults to None.
+        class_norm (bool): Divide each walked class plane by its own peak
+            before the background competes (not in PSA, IRN or SEAM).
+            Defaults to False.
         squaring (bool): Walk by squaring the transition matrix, as the
             references do; False multiplies the CAMs step by step
             (:func:`random_walk`). Defaults to True.
@@ -120,6 +129,7 @@ class BaseRefiner(BaseModel):
                  logt: int = 8,
                  bg_alpha: Optional[float] = None,
                  bg_thr: Optional[float] = None,
+                 class_norm: bool = False,
                  squaring: bool = True,
                  flip: bool = False,
                  freeze_backbone: bool = False,
@@ -143,6 +153,7 @@ class BaseRefiner(BaseModel):
         self.logt = logt
         self.bg_alpha = bg_alpha
         self.bg_thr = bg_thr
+        self.class_norm = class_norm
         self.squaring = squaring
         self.flip = flip
         self.freeze_backbone = freeze_backbone
@@ -278,6 +289,10 @@ class BaseRefiner(BaseModel):
             scale_factor=self.stride,
             mode='bilinear',
             align_corners=False)[0, :, :height, :width]
+        if self.class_norm:
+            first = 0 if self.bg_alpha is None else 1  # PSA's background
+            peaks = score[first:].amax((1, 2), keepdim=True)
+            score[first:] = score[first:] / peaks.clamp_min(1e-5)
         if self.bg_thr is not None:
             # IRN normalises after upsampling, so the background plane
             # cannot come from random_walk's bg_thr (before upsampling).

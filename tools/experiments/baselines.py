@@ -107,9 +107,16 @@ VARIANTS = {
     'cam_balanced': _seg('cam', BALANCED),
     'irn_balanced': _seg('irn', BALANCED),
     'seam_balanced': _seg('seam', BALANCED),
-    # Both, the configs' defaults after this sweep.
+    # Both, the candidate defaults of this sweep.
     'irn_both': ('irn', BEFORE_WALK, [CLASS_NORM + 'True', BALANCED]),
     'seam_both': ('seam', BEFORE_WALK, [CLASS_NORM + 'True', BALANCED]),
+    # class_norm's masks through the control's segmentor: against *_both
+    # it isolates the loss, against the method's run the walk.
+    'irn_classnorm_ce': ('irn', BEFORE_WALK,
+                         [CLASS_NORM + 'True', SEG_LOSS + 'CrossEntropyLoss']),
+    'seam_classnorm_ce': ('seam', BEFORE_WALK,
+                          [CLASS_NORM + 'True',
+                           SEG_LOSS + 'CrossEntropyLoss']),
 }
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))
 

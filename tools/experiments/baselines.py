@@ -118,6 +118,9 @@ VARIANTS = {
                           [CLASS_NORM + 'True',
                            SEG_LOSS + 'CrossEntropyLoss']),
 }
+# Contrasts beyond each variant's base: (variant, reference run).
+CONTRASTS = (('irn_both', 'irn_classnorm_ce'),
+             ('seam_both', 'seam_classnorm_ce'))
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))
 
 
@@ -238,6 +241,12 @@ def paired(a: Dict[int, dict], b: Dict[int, dict], key_a: str,
     return f'{mean:+.2f} [{low:+.2f}, {high:+.2f}] ({n})'
 
 
+def weakest_classes(runs: Dict[int, dict]) -> str:
+    """Each data seed's weakest class and its train IoU."""
+    return ', '.join(f'{r["weakest"]} {r["min_train_iou"]:.1f}'
+                     for _, r in sorted(runs.items()) if 'weakest' in r)
+
+
 def report(args) -> dict:
     runs_dir = osp.join(args.work_dir, 'runs')
     table: Dict[tuple, Dict[int, dict]] = {}
@@ -266,9 +275,7 @@ def report(args) -> dict:
         if name not in METHODS:
             continue
         rows = list(runs.values())
-        weakest = ', '.join(f'{r["weakest"]} {r["min_train_iou"]:.1f}'
-                            for _, r in sorted(runs.items())
-                            if 'weakest' in r)
+        weakest = weakest_classes(runs)
         refined = ('-' if name == 'cam' else
                    mean_std([r['mask_miou'] for r in rows]))
         gain = ('-' if name == 'cam' else
@@ -282,7 +289,8 @@ def report(args) -> dict:
     lines += ['', 'Variants against their base run (same cell), paired by '
               'data seed, mean [95 % t interval] (n):', '',
               '| mode | variant | refined mIoU | − base | seg val mIoU | '
-              '− base |', '|---|---|---:|---:|---:|---:|']
+              '− base | weakest class train IoU |',
+              '|---|---|---:|---:|---:|---:|---|']
     for (mode, name), runs in sorted(table.items()):
         if name not in VARIANTS:
             continue
@@ -294,7 +302,20 @@ def report(args) -> dict:
                 cells += ['-', '-']
             else:
                 cells += [mean_std(values), paired(runs, base, key, key)]
+        cells.append(weakest_classes(runs))
         lines.append(f'| {mode} | {name} | ' + ' | '.join(cells) + ' |')
+    lines += ['', 'Further contrasts, paired by data seed:', '',
+              '| mode | variant − reference | seg val mIoU | lowest class '
+              'train IoU |', '|---|---|---:|---:|']
+    for mode in MODES:
+        for name, reference in CONTRASTS:
+            runs = table.get((mode, name), {})
+            other = table.get((mode, reference), {})
+            if runs and other:
+                cells = [paired(runs, other, key, key)
+                         for key in ('seg_val_miou', 'min_train_iou')]
+                lines.append(f'| {mode} | {name} − {reference} | '
+                             + ' | '.join(cells) + ' |')
     lines += ['', 'Seed mIoU over the background threshold (mean over data '
               'seeds):', '',
               '| mode | method | ' + ' | '.join(f'{t:g}' for t in THRESHOLDS)

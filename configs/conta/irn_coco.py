@@ -3,4 +3,5 @@
 # 3 rounds.
 #   tools/dist_train.sh configs/conta/irn_coco.py 8
 _base_ = ['./cam_coco.py']
-refine = dict(config='{{fileDirname}}/../refine/irn_coco.py')
+refine = dict(
+    config='{{fileDirname}}/../irn/irn_r50_4xb8-3e_coco-512x512.py')

@@ -5,5 +5,5 @@ _base_ = ['./cam_shapes.py']
 # No pretrained weights here: IRN's frozen backbone is the round's CAM
 # network's, as IRN's own is a frozen ImageNet ResNet-50.
 refine = dict(
-    config='{{fileDirname}}/../refine/irn_shapes.py',
+    config='{{fileDirname}}/../irn/irn_r18-w16_1xb16-10e_shapes-96x96.py',
     init_from_classifier=True)

@@ -7,7 +7,7 @@ data_root = 'data/confounded_shapes'
 # The affinity labels; the round loop sets round_<t>/cam_labels.
 pseudo_dir = 'work_dirs/refine_labels'
 # The CAM files (<img_id>.npz); the round loop sets round_<t>/cam.
-cam_dir = 'work_dirs/cam_shapes/cam'
+cam_dir = 'work_dirs/cam_r18-w16_1xb16-12e_shapes-96x96/cam'
 crop_size = (96, 96)
 # The scale range of shapes_cls.py: the CAMs were learnt at about 1x.
 train_pipeline = [

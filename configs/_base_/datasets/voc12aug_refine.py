@@ -7,7 +7,7 @@ data_root = 'data/VOCdevkit/VOC2012'
 # The affinity labels; the round loop sets round_<t>/cam_labels.
 pseudo_dir = 'work_dirs/refine_labels'
 # The CAM files (<img_id>.npz); the round loop sets round_<t>/cam.
-cam_dir = 'work_dirs/cam_voc/cam'
+cam_dir = 'work_dirs/cam_r50_4xb4-5e_voc12aug-512x512/cam'
 # IRN's step/train_irn.py: random scale 0.5-1.5, flip, random crop 512
 # (padded by the data preprocessor). VOC images are 500 px on the long
 # side (nearly all), so fitting the long side to 500 x r is IRN's scaling.

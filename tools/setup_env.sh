@@ -35,16 +35,20 @@ TORCHVISION_VERSION=0.28.0
 case "$STACK" in
   onedl)
     OPENMMLAB=(onedl-mmengine==0.10.12 onedl-mmcv==2.3.6
-               onedl-mmsegmentation==1.4.2 onedl-mmpretrain==1.3.6) ;;
+               onedl-mmsegmentation==1.4.2 onedl-mmpretrain==1.3.6)
+    MIM=onedl-mim==0.5.1 ;;
   openmmlab)
     MMCV_VERSION=2.1.0
     OPENMMLAB=(mmengine==0.10.7 "mmcv==$MMCV_VERSION" mmsegmentation==1.2.2
-               mmpretrain==1.2.0) ;;
+               mmpretrain==1.2.0)
+    MIM=openmim==0.3.9 ;;
   *)
     echo "setup_env: MMCONTA_STACK must be onedl or openmmlab, got '$STACK'" >&2
     exit 2 ;;
 esac
-EXTRAS=(ftfy regex pytest)
+# The stack's mim: `mim train mmconta CONFIG` runs configs/ and tools/
+# shipped in the package (mmconta/.mim).
+EXTRAS=(ftfy regex pytest "$MIM")
 if [[ "${MMCONTA_CRF:-$([[ "$STACK" == openmmlab ]] && echo 1 || echo 0)}" == 1 ]]; then
   EXTRAS+=(pydensecrf2)
 fi

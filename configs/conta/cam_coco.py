@@ -1,6 +1,6 @@
 # CONTA on MS-COCO 2014 with IRN's CAM network (ResNet-50) and the seg
 # stage's DeepLab on the pseudo-masks, 3 rounds.
-#   tools/dist_train.sh configs/conta/cam_coco.py 8
+#   tools/dist_train.sh configs/conta/cam_coco.py 4
 _base_ = ['../_base_/conta_runtime.py']
 data_root = 'data/coco'
 rounds = 3

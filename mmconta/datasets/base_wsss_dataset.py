@@ -9,7 +9,7 @@ from mmseg.datasets import BaseSegDataset
 from PIL import Image
 
 from mmconta.registry import DATASETS
-from mmconta.utils import cam_file_path
+from mmconta.utils import cam_file_path, load_label_table
 
 # What img_suffix='auto' looks for, in order.
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -41,11 +41,10 @@ def load_class_label_file(path: str, names: List[str],
     """Load IRN's ``cls_labels.npy``: a dict name -> multi-hot vector.
 
     IRN keys VOC names as integers (``2007_000032`` -> ``2007000032``); both
-    that and plain string keys are accepted.
+    that and plain string keys are accepted. The pickle inside is read by
+    :func:`mmconta.utils.load_label_table`, which runs no code from it.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'class label file not found: {path}')
-    table = np.load(path, allow_pickle=True).item()
+    table = load_label_table(path)
     labels = {}
     for name in names:
         if name in table:

@@ -24,9 +24,10 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='LoadCAM', cam_dir=cam_dir),
+    dict(type='LoadCAM'),
     dict(type='PackWSSSInputs'),
 ]
 train_dataloader = dict(
     dataset=dict(dataset=source, pipeline=train_pipeline))
-test_dataloader = dict(dataset=dict(source, pipeline=test_pipeline))
+test_dataloader = dict(
+    dataset=dict(source, cam_dir=cam_dir, pipeline=test_pipeline))

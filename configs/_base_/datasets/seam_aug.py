@@ -6,6 +6,8 @@
 seam_crop_size = (448, 448)
 seam_train_pipeline = [
     dict(type='LoadImageFromFile'),
+    # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
+    dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',

@@ -19,8 +19,8 @@ MIM = shutil.which('mim', path=str(Path(sys.executable).parent))
 
 @pytest.mark.skipif(
     MIM is None,
-    reason='mim is not installed beside this Python (tools/setup_env.sh '
-    'installs onedl-mim or openmim)')
+    reason='mim is not installed beside this Python (MMCONTA_MIM=1 bash '
+    'tools/setup_env.sh installs onedl-mim or openmim)')
 def test_mim_train_runs_a_stage_config(tmp_path):
     # Where mim looks, asked as mim asks it (outside the repository, whose
     # mmconta.egg-info would answer in-process).

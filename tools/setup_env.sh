@@ -19,6 +19,7 @@
 #   MMCONTA_VENV   where the venv goes (default: <repo>/.venv for onedl,
 #                  <repo>/.venv-openmmlab for openmmlab)
 #   MMCONTA_CACHE  wheel cache outside the clone (default: ~/.cache/mmconta)
+#   MMCONTA_MIM    1 installs the stack's mim (onedl-mim, openmim)
 #   MMCONTA_CRF    1 installs pydensecrf2 (dense CRF; it compiles for minutes,
 #                  as no wheel exists); default 1 on openmmlab, 0 on onedl,
 #                  where the CRF tests are skipped with the reason
@@ -35,16 +36,24 @@ TORCHVISION_VERSION=0.28.0
 case "$STACK" in
   onedl)
     OPENMMLAB=(onedl-mmengine==0.10.12 onedl-mmcv==2.3.6
-               onedl-mmsegmentation==1.4.2 onedl-mmpretrain==1.3.6) ;;
+               onedl-mmsegmentation==1.4.2 onedl-mmpretrain==1.3.6)
+    MIM=onedl-mim==0.5.1 ;;
   openmmlab)
     MMCV_VERSION=2.1.0
     OPENMMLAB=(mmengine==0.10.7 "mmcv==$MMCV_VERSION" mmsegmentation==1.2.2
-               mmpretrain==1.2.0) ;;
+               mmpretrain==1.2.0)
+    MIM=openmim==0.3.9 ;;
   *)
     echo "setup_env: MMCONTA_STACK must be onedl or openmmlab, got '$STACK'" >&2
     exit 2 ;;
 esac
 EXTRAS=(ftfy regex pytest)
+# The stack's mim (`mim train mmconta CONFIG` runs the configs/ and tools/
+# shipped in the package, mmconta/.mim) only on request: onedl-mim brings
+# pandas and openxlab, about 50 s more than the 3-minute install.
+if [[ "${MMCONTA_MIM:-0}" == 1 ]]; then
+  EXTRAS+=("$MIM")
+fi
 if [[ "${MMCONTA_CRF:-$([[ "$STACK" == openmmlab ]] && echo 1 || echo 0)}" == 1 ]]; then
   EXTRAS+=(pydensecrf2)
 fi

@@ -1,14 +1,18 @@
 # CONTA on the synthetic confounded benchmark, CPU-sized: round 0 is the
-# CAM baseline (configs/cam/cam_shapes.py -> configs/seg/seg_shapes.py),
-# rounds 1 and 2 retrain the classifier with the context adjustment.
+# CAM baseline (configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py ->
+# configs/seg/deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py), rounds 1 and
+# 2 retrain the classifier with the context adjustment.
 #   python tools/train.py configs/conta/cam_shapes.py
 _base_ = ['../_base_/conta_runtime.py']
 data_root = 'data/confounded_shapes'
 rounds = 3
-cls = dict(config='{{fileDirname}}/../cam/cam_shapes.py')
+cls = dict(
+    config='{{fileDirname}}/../cam/cam_r18-w16_1xb16-12e_shapes-96x96.py')
 # The segmentor starts from the round's classifier: from scratch it dropped
 # whole classes (train IoU 0.0 and 9.4 on two control sets, val mIoU 43.8 and
 # 55.6 on seeds of 74.4 and 75.0); from the classifier 69.4 and 69.2, no
 # class under 50 (docs/results/baselines.md).
 seg = dict(
-    config='{{fileDirname}}/../seg/seg_shapes.py', init_from_classifier=True)
+    config='{{fileDirname}}/../seg/'
+    'deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py',
+    init_from_classifier=True)

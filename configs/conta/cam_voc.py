@@ -5,13 +5,16 @@ _base_ = ['../_base_/conta_runtime.py']
 data_root = 'data/VOCdevkit/VOC2012'
 rounds = 3
 # CAMs, pseudo-masks and x_m cover the segmentor's training set, train_aug
-# (IRN scores seeds on train alone; configs/cam/cam_voc.py does that).
+# (IRN scores seeds on train alone;
+# configs/cam/cam_r50_4xb4-5e_voc12aug-512x512.py does that).
 cls = dict(
-    config='{{fileDirname}}/../cam/cam_voc.py',
+    config='{{fileDirname}}/../cam/cam_r50_4xb4-5e_voc12aug-512x512.py',
     cfg_options={
         'test_dataloader.dataset.ann_file':
         'ImageSets/Segmentation/train_aug.txt',
         'test_dataloader.dataset.data_prefix.seg_map_path':
         'SegmentationClassAug'
     })
-seg = dict(config='{{fileDirname}}/../seg/seg_voc.py')
+seg = dict(
+    config='{{fileDirname}}/../seg/'
+    'deeplabv2_r101-d8_4xb4-20k_voc12aug-512x512.py')

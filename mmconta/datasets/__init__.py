@@ -1,4 +1,5 @@
-from .base_wsss_dataset import BaseWSSSDataset, read_split_file
+from .base_wsss_dataset import (BaseWSSSDataset, derangement,
+                                read_split_file)
 from .coco_wsss_dataset import COCOWSSSDataset
 from .folder_wsss_dataset import FolderWSSSDataset
 from .pseudo_label_dataset import PseudoLabelDataset
@@ -10,5 +11,5 @@ __all__ = [
     'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset',
     'LoadContextMap', 'LoadPreviousMask', 'PackWSSSInputs',
     'PseudoLabelDataset', 'RecomputeImageLabels', 'VOCWSSSDataset',
-    'read_split_file'
+    'derangement', 'read_split_file'
 ]

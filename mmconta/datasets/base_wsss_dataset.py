@@ -9,6 +9,7 @@ from mmseg.datasets import BaseSegDataset
 from PIL import Image
 
 from mmconta.registry import DATASETS
+from mmconta.utils import cam_file_path, load_label_table
 
 # What img_suffix='auto' looks for, in order.
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -40,11 +41,10 @@ def load_class_label_file(path: str, names: List[str],
     """Load IRN's ``cls_labels.npy``: a dict name -> multi-hot vector.
 
     IRN keys VOC names as integers (``2007_000032`` -> ``2007000032``); both
-    that and plain string keys are accepted.
+    that and plain string keys are accepted. The pickle inside is read by
+    :func:`mmconta.utils.load_label_table`, which runs no code from it.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'class label file not found: {path}')
-    table = np.load(path, allow_pickle=True).item()
+    table = load_label_table(path)
     labels = {}
     for name in names:
         if name in table:
@@ -63,6 +63,16 @@ def load_class_label_file(path: str, names: List[str],
     return labels
 
 
+def derangement(ids: List[str], seed: int) -> Dict[str, str]:
+    """A random cycle through ``ids``: each id maps to another one, and each
+    is some id's image exactly once."""
+    if len(ids) < 2:
+        raise ValueError(f'a derangement needs at least two ids, got {ids}')
+    order = np.random.default_rng(seed).permutation(len(ids))
+    return {ids[order[i]]: ids[order[(i + 1) % len(ids)]]
+            for i in range(len(ids))}
+
+
 @DATASETS.register_module()
 class BaseWSSSDataset(BaseSegDataset):
     """A segmentation dataset that also yields image-level labels.
@@ -79,12 +89,28 @@ class BaseWSSSDataset(BaseSegDataset):
     :class:`LoadContextMap` to measure how much of a class's CAM falls on its
     context.
 
+    A round's own files reach the pipeline the same way, as per-image paths
+    that the round loop fills in (:class:`ContaRoundRunner`), so no
+    transform needs a folder of its own: ``cam_dir`` gives each image its
+    ``cam_path`` (read by :class:`LoadCAM`), ``prev_mask_dir`` its
+    ``prev_mask_path`` (CONTA's x_m, read by :class:`LoadPreviousMask`).
+    Every such file must exist when the dataset is built.
+
     Args:
         cls_label_file (str, optional): IRN's ``cls_labels.npy`` (relative to
             ``data_root``). Defaults to None: labels come from the masks.
         drop_no_fg (bool): Leave out images without a foreground class (they
             give a classifier nothing to learn); the count is logged.
             Defaults to False.
+        cam_dir (str, optional): A CAM run's folder (``<img_id>.npz``).
+            Defaults to None.
+        prev_mask_dir (str, optional): The previous round's masks
+            (``<img_id>.png``). Defaults to None.
+        prev_mask_shuffle_seed (int, optional): Give each image another
+            image's mask instead: a fixed derangement of the masks in
+            ``prev_mask_dir`` (the same in every process), CONTA's control
+            that keeps C and the distribution of x_m but breaks the link
+            between an image and its own mask. Defaults to None.
         **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments;
             ``img_suffix='auto'`` takes the suffix of the first listed image
             (``.jpg``, ``.jpeg``, ``.png`` or ``.bmp``).
@@ -93,9 +119,15 @@ class BaseWSSSDataset(BaseSegDataset):
     def __init__(self,
                  cls_label_file: Optional[str] = None,
                  drop_no_fg: bool = False,
+                 cam_dir: Optional[str] = None,
+                 prev_mask_dir: Optional[str] = None,
+                 prev_mask_shuffle_seed: Optional[int] = None,
                  **kwargs) -> None:
         self.cls_label_file = cls_label_file
         self.drop_no_fg = drop_no_fg
+        self.cam_dir = cam_dir
+        self.prev_mask_dir = prev_mask_dir
+        self.prev_mask_shuffle_seed = prev_mask_shuffle_seed
         super().__init__(**kwargs)
 
     def _join_prefix(self) -> None:
@@ -138,6 +170,11 @@ class BaseWSSSDataset(BaseSegDataset):
             for info in data_list:
                 info['context_path'] = osp.join(
                     context_dir, info['img_id'] + self.seg_map_suffix)
+        if self.cam_dir:
+            for info in data_list:
+                info['cam_path'] = cam_file_path(self.cam_dir, info['img_id'])
+        if self.prev_mask_dir:
+            self._add_previous_masks(data_list)
         self._check_files_exist(data_list)
         labels = self._image_labels(data_list)
         if labels is None:
@@ -154,6 +191,21 @@ class BaseWSSSDataset(BaseSegDataset):
             if self.drop_no_fg:
                 data_list = [i for i in data_list if i['img_labels'].any()]
         return data_list
+
+    def _add_previous_masks(self, data_list: List[dict]) -> None:
+        partner = {info['img_id']: info['img_id'] for info in data_list}
+        if self.prev_mask_shuffle_seed is not None:
+            partner = derangement(
+                sorted(name[:-4] for name in os.listdir(self.prev_mask_dir)
+                       if name.endswith('.png')),
+                self.prev_mask_shuffle_seed)
+        for info in data_list:
+            if info['img_id'] not in partner:
+                raise FileNotFoundError(
+                    f'{self.prev_mask_dir}: no previous mask '
+                    f'{info["img_id"]}.png to shuffle')
+            info['prev_mask_path'] = osp.join(
+                self.prev_mask_dir, partner[info['img_id']] + '.png')
 
     def _find_img_suffix(self, img_dir: str) -> str:
         """``img_suffix='auto'``: the suffix of the first image listed (or,
@@ -190,7 +242,8 @@ class BaseWSSSDataset(BaseSegDataset):
         missing = [
             path for info in data_list
             for path in (info['img_path'], info['seg_map_path'],
-                         info.get('context_path'))
+                         info.get('context_path'), info.get('cam_path'),
+                         info.get('prev_mask_path'))
             if path is not None and not osp.isfile(path)
         ]
         if missing:

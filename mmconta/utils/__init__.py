@@ -7,12 +7,14 @@ from .palette import save_index_mask, voc_palette
 from .safe_load import (SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
                         load_from_local_safely, safe_loading,
                         trusted_checkpoints)
+from .safe_npy import load_label_table
 from .set_env import register_all_modules
 
 __all__ = [
     'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'CAMFile', 'cam_file_path',
     'drop_pretrained', 'enable_amp', 'is_temp_file', 'load_cam_file',
-    'load_from_local_safely', 'prepare_distributed', 'prepare_output_dir',
+    'load_from_local_safely', 'load_label_table', 'prepare_distributed',
+    'prepare_output_dir',
     'register_all_modules', 'safe_loading', 'save_cam_file',
     'save_index_mask', 'set_data_root', 'trusted_checkpoints',
     'upsample_cam', 'voc_palette', 'write_atomic'

@@ -28,12 +28,13 @@ from mmengine.runner import CheckpointLoader
 # Globals our checkpoints hold beyond torch's weights-only defaults: none.
 # Found with torch.serialization.get_unsafe_globals_in_checkpoint on the
 # checkpoints of real Runners (mmengine 0.10.7, torch 2.13) of
-# configs/cam/cam_shapes.py and configs/seg/seg_shapes.py (SGD with momentum
-# and paramwise lr, PolyLR, validation, save_best, dataset_meta) and of a
-# CAMClassifier with AdamW: [] for each. WeightsOnlyCheckpointHook writes the
-# message hub and numpy values as tensors and builtins; without it the same
-# checkpoints need HistoryBuffer, numpy and builtins.getattr, and an
-# allow-list holding getattr would let a checkpoint reach anything.
+# configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py and
+# configs/seg/deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py (SGD with
+# momentum and paramwise lr, PolyLR, validation, save_best, dataset_meta)
+# and of a CAMClassifier with AdamW: [] for each. WeightsOnlyCheckpointHook
+# writes the message hub and numpy values as tensors and builtins; without
+# it the same checkpoints need HistoryBuffer, numpy and builtins.getattr,
+# and an allow-list holding getattr would let a checkpoint reach anything.
 SAFE_GLOBALS: tuple = ()
 
 TRUSTED_CHECKPOINTS_ENV = 'MMCONTA_TRUSTED_CHECKPOINTS'

@@ -22,6 +22,8 @@ from mmconta.models import ContextAdjustedCAMHead
 from mmconta.registry import DATASETS, MODELS
 
 REPO = Path(__file__).parents[2]
+CAM_SHAPES = 'configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py'
+SEG_SHAPES = 'configs/seg/deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py'
 PIPELINE = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
@@ -92,7 +94,7 @@ def test_images_without_a_labelled_class_are_counted_and_dropped(
 
 def test_a_crop_of_only_ignore_pixels_gives_a_zero_loss():
     init_default_scope('mmconta')
-    cfg = Config.fromfile(REPO / 'configs/seg/seg_shapes.py')
+    cfg = Config.fromfile(REPO / SEG_SHAPES)
     model = MODELS.build(cfg.model)
     sample = SegDataSample(metainfo=dict(img_shape=(32, 32)))
     sample.gt_sem_seg = PixelData(
@@ -106,7 +108,7 @@ def test_a_crop_of_only_ignore_pixels_gives_a_zero_loss():
                if p.grad is not None)
 
     # The classifier on a crop that lost every labelled class.
-    cfg = Config.fromfile(REPO / 'configs/cam/cam_shapes.py')
+    cfg = Config.fromfile(REPO / CAM_SHAPES)
     model = MODELS.build(cfg.model)
     sample = SegDataSample()
     sample.gt_img_labels = torch.zeros(6)
@@ -143,8 +145,8 @@ def test_a_class_in_no_image_gives_a_zero_confounder_and_finite_m(tmp_path):
 
 
 @pytest.mark.parametrize('stage,key', [
-    ('configs/cam/cam_shapes.py', 'model.head.num_classes'),
-    ('configs/seg/seg_shapes.py', 'model.decode_head.num_classes'),
+    (CAM_SHAPES, 'model.head.num_classes'),
+    (SEG_SHAPES, 'model.decode_head.num_classes'),
 ])
 def test_a_class_count_unlike_the_datasets_is_refused(tree, tmp_path, stage,
                                                       key):

@@ -20,6 +20,9 @@ CONFIGS = sorted(
     if '_base_' not in p.parts and 'conta' not in p.parts)
 CONTA_CONFIGS = sorted(str(p) for p in (REPO / 'configs/conta').glob('*.py'))
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+CAM_VOC = 'cam_r50_4xb4-5e_voc12aug-512x512'
+CAM_COCO = 'cam_r50_4xb4-5e_coco-512x512'
+CAM_SHAPES = 'cam_r18-w16_1xb16-12e_shapes-96x96'
 
 
 def build_model(path):
@@ -71,9 +74,8 @@ def test_conta_config_stages_agree(path):
         assert dict(type='SafeLoadingHook') in stage_cfg.custom_hooks
 
 
-@pytest.mark.parametrize('name,num_classes', [('cam_voc', 20),
-                                              ('cam_coco', 80),
-                                              ('cam_shapes', 6)])
+@pytest.mark.parametrize('name,num_classes', [(CAM_VOC, 20), (CAM_COCO, 80),
+                                              (CAM_SHAPES, 6)])
 def test_cam_configs(name, num_classes):
     cfg, model = build_model(str(REPO / f'configs/cam/{name}.py'))
     assert model.head.num_classes == num_classes
@@ -83,7 +85,7 @@ def test_cam_configs(name, num_classes):
 
 
 def test_voc_resnet50_forward_backward():
-    _, model = build_model(str(REPO / 'configs/cam/cam_voc.py'))
+    _, model = build_model(str(REPO / f'configs/cam/{CAM_VOC}.py'))
     sample = SegDataSample()
     sample.gt_img_labels = torch.zeros(20)
     sample.gt_img_labels[14] = 1
@@ -111,9 +113,9 @@ def make_coco(root: Path) -> None:
 
 
 @pytest.mark.parametrize('name,make_data,num_classes', [
-    ('cam_voc', make_voc, 20),
-    ('cam_coco', make_coco, 80),
-    ('cam_shapes', lambda root: generate(str(root), 4, 2), 6),
+    (CAM_VOC, make_voc, 20),
+    (CAM_COCO, make_coco, 80),
+    (CAM_SHAPES, lambda root: generate(str(root), 4, 2), 6),
 ])
 def test_config_datasets_run_their_pipelines(tmp_path, name, make_data,
                                              num_classes):
@@ -133,7 +135,7 @@ def test_config_datasets_run_their_pipelines(tmp_path, name, make_data,
 
 def test_shapes_config_trains_and_validates(tmp_path):
     generate(str(tmp_path / 'data'), 16, 8)
-    cfg = Config.fromfile(str(REPO / 'configs/cam/cam_shapes.py'))
+    cfg = Config.fromfile(str(REPO / f'configs/cam/{CAM_SHAPES}.py'))
     set_data_root(cfg, str(tmp_path / 'data'))
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_cfg.update(max_epochs=1, val_interval=1)

@@ -179,26 +179,6 @@ def test_context_maps_follow_the_image(tmp_path):
                                   np.fliplr(masks['img_001']))
 
 
-def test_previous_mask_is_packed(tmp_path):
-    masks = make_folder_tree(tmp_path)
-    for name, mask in masks.items():
-        write_mask(tmp_path / 'seg_train' / f'{name}.png', mask // 2)
-    dataset = DATASETS.build(
-        dict(type='FolderWSSSDataset', data_root=str(tmp_path),
-             img_suffix='.png',
-             pipeline=PIPELINE[:2] + [
-                 dict(type='LoadPreviousMask',
-                      mask_dir=str(tmp_path / 'seg_train')),
-                 dict(type='PackWSSSInputs')
-             ]))
-    sample = dataset[2]['data_samples']
-    np.testing.assert_array_equal(sample.prev_mask.data[0].numpy(),
-                                  masks['img_002'] // 2)
-    (tmp_path / 'seg_train/img_003.png').unlink()
-    with pytest.raises(OSError, match="previous round's mask.*img_003.png"):
-        dataset[3]
-
-
 def test_folder_dataset_finds_the_image_suffix(tmp_path):
     """img_suffix='auto': the synthetic easy mode writes PNG, hard mode JPEG."""
     from mmconta.datasets import FolderWSSSDataset

@@ -7,6 +7,11 @@ import pytest
 import torch
 from round_loop import done, summary, train, write_config
 
+# The stage configs of configs/conta/cam_shapes.py; a stage's runner dumps
+# its config under its own file name.
+CAM_SHAPES = 'cam_r18-w16_1xb16-12e_shapes-96x96.py'
+SEG_SHAPES = 'deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py'
+
 
 @pytest.fixture(scope='module')
 def round0(tmp_path_factory, shapes_root):
@@ -64,7 +69,7 @@ def test_retraining_control_keeps_the_plain_head_and_the_round_seed(
     ckpt = checkpoint(work)
     assert not any(k.startswith('head.query') for k in ckpt['state_dict'])
     # Round t trains with seed + t in every arm.
-    dumped = (work / 'round_1/cls/cam_shapes.py').read_text()
+    dumped = (work / 'round_1/cls' / CAM_SHAPES).read_text()
     assert 'randomness = dict(seed=1)' in dumped
     assert not (work / 'round_1/cam').exists()
 
@@ -73,8 +78,8 @@ def test_bad_arm_options(tmp_path, shapes_root):
     from mmconta.engine.runners.conta_round_runner import ContaRoundRunner
     from round_loop import REPO
     kwargs = dict(work_dir=str(tmp_path), rounds=2,
-                  cls=dict(config=str(REPO / 'configs/cam/cam_shapes.py')),
-                  seg=dict(config=str(REPO / 'configs/seg/seg_shapes.py')))
+                  cls=dict(config=str(REPO / 'configs/cam' / CAM_SHAPES)),
+                  seg=dict(config=str(REPO / 'configs/seg' / SEG_SHAPES)))
     with pytest.raises(ValueError, match='unknown keys'):
         ContaRoundRunner(conta=dict(adjustment=False), **kwargs)
     with pytest.raises(ValueError, match="'shuffled'"):
@@ -86,7 +91,7 @@ def test_bad_arm_options(tmp_path, shapes_root):
 def test_segmentor_starts_from_the_rounds_classifier(round0):
     """seg.init_from_classifier: no pretrained weights exist for the
     synthetic set, and from scratch the segmentor dropped whole classes."""
-    dumped = (round0 / 'seg/seg_shapes.py').read_text()
+    dumped = (round0 / 'seg' / SEG_SHAPES).read_text()
     assert f"load_from = '{round0 / 'cls'}" in dumped
 
 

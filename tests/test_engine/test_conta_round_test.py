@@ -128,7 +128,8 @@ def test_unfinished_rounds_are_refused(partial_loop):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['configs/cam/cam_shapes.py'], 'CHECKPOINT is required'),
+    (['configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py'],
+     'CHECKPOINT is required'),
     (['CONTA', 'x.pth'], 'drop CHECKPOINT'),
     (['CONTA', '--round', '1'], 'round 1 is not finished'),
 ])

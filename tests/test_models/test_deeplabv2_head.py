@@ -34,7 +34,8 @@ def test_output_is_the_sum_of_the_dilated_branches():
 
 def test_voc_config_builds_deeplabv2_resnet101_and_trains_a_step():
     init_default_scope('mmconta')
-    cfg = Config.fromfile(REPO / 'configs/seg/seg_voc.py')
+    cfg = Config.fromfile(
+        REPO / 'configs/seg/deeplabv2_r101-d8_4xb4-20k_voc12aug-512x512.py')
     drop_pretrained(cfg.model)
     # SyncBN needs a process group; plain BN is the same layer on 1 process.
     cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=True)
@@ -55,7 +56,8 @@ def test_voc_config_builds_deeplabv2_resnet101_and_trains_a_step():
 def test_deeplabv3plus_option_builds_and_trains_a_step():
     """mmseg's DeepLab-v3+ swapped in for the paper's DeepLab-v2."""
     init_default_scope('mmconta')
-    cfg = Config.fromfile(REPO / 'configs/seg/seg_deeplabv3plus_voc.py')
+    cfg = Config.fromfile(REPO / 'configs/seg/'
+                          'deeplabv3plus_r101-d8_4xb4-20k_voc12aug-512x512.py')
     drop_pretrained(cfg.model)
     # SyncBN needs a process group; plain BN is the same layer on 1 process.
     model = revert_sync_batchnorm(MODELS.build(cfg.model))

@@ -264,10 +264,12 @@ def test_bad_arguments_are_refused():
             [cam_sample(torch.zeros(1, 7, 8), [0], (8, 8))])
 
 
-@pytest.mark.parametrize('name', ['affinitynet_voc', 'irn_voc'])
+@pytest.mark.parametrize('name', [
+    'seam/affinitynet_r38d_4xb2-8e_voc12aug-448x448',
+    'irn/irn_r50_4xb8-3e_voc12aug-512x512'])
 def test_voc_configs_train_a_step_and_predict(name):
     init_default_scope('mmconta')
-    cfg = Config.fromfile(str(REPO / f'configs/refine/{name}.py'))
+    cfg = Config.fromfile(str(REPO / f'configs/{name}.py'))
     drop_pretrained(cfg.model)
     model = MODELS.build(cfg.model)
     assert isinstance(model, (AffinityNet, IRNet))

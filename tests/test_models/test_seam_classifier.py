@@ -21,6 +21,7 @@ from mmconta.registry import DATASETS, MODELS
 from mmconta.utils import drop_pretrained, set_data_root
 
 REPO = Path(__file__).parents[2]
+SEAM_VOC = 'configs/seam/seam_r38d_1xb8-8e_voc12aug-448x448.py'
 SMALL = dict(
     type='SEAMClassifier',
     data_preprocessor=dict(type='SegDataPreProcessor'),
@@ -255,7 +256,7 @@ def test_seam_with_m_in_the_backbone(tmp_path):
 
 def test_voc_config_builds_and_trains_a_step():
     init_default_scope('mmconta')
-    cfg = Config.fromfile(str(REPO / 'configs/seam/seam_voc.py'))
+    cfg = Config.fromfile(str(REPO / SEAM_VOC))
     assert drop_pretrained(cfg.model) == 1
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
@@ -276,8 +277,9 @@ def test_voc_config_builds_and_trains_a_step():
         assert model.cam(torch.randn(1, 3, 64, 64)).shape == (1, 20, 8, 8)
 
 
-@pytest.mark.parametrize('name,make_data', [('seam_voc', make_voc_tree),
-                                            ('seam_coco', make_coco_tree)])
+@pytest.mark.parametrize('name,make_data', [
+    ('seam_r38d_1xb8-8e_voc12aug-448x448', make_voc_tree),
+    ('seam_r38d_1xb8-8e_coco-448x448', make_coco_tree)])
 def test_seam_train_pipeline_crops_448(tmp_path, name, make_data):
     init_default_scope('mmconta')
     make_data(tmp_path)
@@ -303,7 +305,7 @@ def test_voc_config_takes_another_backbone(backbone, pcm_channels,
                                            feat_channels):
     """SEAM's VOC config with the backbone swapped as a user would."""
     init_default_scope('mmconta')
-    cfg = Config.fromfile(str(REPO / 'configs/seam/seam_voc.py'))
+    cfg = Config.fromfile(str(REPO / SEAM_VOC))
     cfg.merge_from_dict({
         'model.backbone': dict(backbone, _delete_=True),
         'model.pcm.in_channels': pcm_channels,

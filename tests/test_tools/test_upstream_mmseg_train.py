@@ -11,6 +11,7 @@ from mmconta.datasets.synthetic import generate
 
 REPO = Path(__file__).parents[2]
 MMSEG_TRAIN = Path(mmseg.__file__).parent / '.mim/tools/train.py'
+SEG_SHAPES = 'deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py'
 
 
 def test_mmseg_train_py_runs_the_seg_stage(tmp_path):
@@ -34,7 +35,7 @@ def test_mmseg_train_py_runs_the_seg_stage(tmp_path):
     assert MMSEG_TRAIN.is_file()
     subprocess.run([
         sys.executable, str(MMSEG_TRAIN),
-        str(REPO / 'configs/seg/seg_shapes.py'), '--work-dir', str(work),
+        str(REPO / 'configs/seg' / SEG_SHAPES), '--work-dir', str(work),
         '--cfg-options', *(f'{k}={v}' for k, v in options.items())
     ], check=True, capture_output=True, cwd=tmp_path)
     assert (work / 'epoch_1.pth').is_file()

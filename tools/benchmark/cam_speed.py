@@ -36,7 +36,7 @@ from mmconta.utils import drop_pretrained
 
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-    'configs', 'cam', 'cam_voc.py')
+    'configs', 'cam', 'cam_r50_4xb4-5e_voc12aug-512x512.py')
 SCALES = (1.0, 0.5, 1.5, 2.0)
 
 
@@ -45,7 +45,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--config', default=DEFAULT_CONFIG,
         help='config whose model to time (default: IRN\'s ResNet-50 of '
-        'configs/cam/cam_voc.py)')
+        'configs/cam/cam_r50_4xb4-5e_voc12aug-512x512.py)')
     parser.add_argument('--images', type=int, default=8)
     parser.add_argument('--size', type=int, default=320,
                         help='image height and width')

@@ -3,21 +3,22 @@
 Two ratios and one memory check, on the synthetic confounded benchmark:
 
 * ``runner_over_bare`` (goal <= 1.10): the classification stage
-  (``configs/cam/cam_shapes.py``) trained through mmengine's ``Runner``
-  against a bare PyTorch loop on the same model (same seed and init), the
-  same batches (same sampler seed and per-epoch reseeding, as
-  ``EpochSeedHook`` does) and the same SGD parameter groups. Both windows
-  hold whole iterations after ``--warmup`` untimed ones: data loading
-  (``num_workers=0`` on both sides), forward, backward, step and, on the
-  runner's side, every hook (iteration timer, logger, LR scheduler, sampler
-  and epoch seeding) and the visualizer's scalar files: that is the
+  (``configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py``) trained through
+  mmengine's ``Runner`` against a bare PyTorch loop on the same model (same
+  seed and init), the same batches (same sampler seed and per-epoch
+  reseeding, as ``EpochSeedHook`` does) and the same SGD parameter groups.
+  Both windows hold whole iterations after ``--warmup`` untimed ones: data
+  loading (``num_workers=0`` on both sides), forward, backward, step and,
+  on the runner's side, every hook (iteration timer, logger, LR scheduler,
+  sampler and epoch seeding) and the visualizer's scalar files: that is the
   overhead measured. Validation and checkpoint saving are switched off:
   their cost depends on the schedule, not the loop. The two sides
   alternate ``--repeats`` times; medians are reported.
 * ``bank_over_infer`` (goal <= 0.05): ``ConfounderBankHook``'s per-image
   update against the segmentor's ``test_step`` it rides on
-  (``configs/seg/seg_shapes.py``, random weights, batch 1, the training
-  split as the round loop predicts it). Data loading is in neither.
+  (``configs/seg/deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py``, random
+  weights, batch 1, the training split as the round loop predicts it).
+  Data loading is in neither.
 * ``bank_peak_bytes_{100,10000}`` (goal: equal): the most memory the
   hook's own state holds (tensor storages, arrays and the Python objects
   around them) while 100 and 10,000 random predictions stream through it;
@@ -58,8 +59,10 @@ from mmconta.registry import DATASETS, MODELS
 from mmconta.utils import register_all_modules, set_data_root
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CAM_CONFIG = osp.join(REPO, 'configs', 'cam', 'cam_shapes.py')
-SEG_CONFIG = osp.join(REPO, 'configs', 'seg', 'seg_shapes.py')
+CAM_CONFIG = osp.join(REPO, 'configs', 'cam',
+                      'cam_r18-w16_1xb16-12e_shapes-96x96.py')
+SEG_CONFIG = osp.join(REPO, 'configs', 'seg',
+                      'deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py')
 BANK_STREAMS = (100, 10_000)
 
 
@@ -130,7 +133,7 @@ class WindowTimer(Hook):
 
 
 def classifier_config(data_root: str, seed: int, total_iters: int) -> Config:
-    """``cam_shapes.py`` as timed: no workers, validation or checkpoints."""
+    """``CAM_CONFIG`` as timed: no workers, validation or checkpoints."""
     cfg = Config.fromfile(CAM_CONFIG)
     set_data_root(cfg, data_root)
     cfg.randomness = dict(seed=seed)
@@ -203,7 +206,7 @@ def time_bare(cfg: Config, seed: int, warmup: int,
 
 
 def segmentor_configs(data_root: str) -> Tuple[dict, dict]:
-    """``seg_shapes.py``'s model, and its test loader over the training
+    """``SEG_CONFIG``'s model, and its test loader over the training
     split at batch 1, as the round loop's ``seg_train`` stage predicts it
     (its pipeline packs the image-level labels the bank reads).
     """

@@ -1,7 +1,8 @@
 """How much does context confound CAM seeds? Confounded set vs control.
 
 For each generator seed and each ``--confounding`` value, this generates the
-synthetic benchmark, trains ``configs/cam/cam_shapes.py``, makes CAMs on the
+synthetic benchmark, trains
+``configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py``, makes CAMs on the
 train split and records seed mIoU (fixed threshold and best of the sweep),
 the share of seed pixels on the class's own context, and a trivial baseline
 (every pixel of an image labelled with its first image-level class). Prints
@@ -23,7 +24,7 @@ from mmengine.registry import init_default_scope
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from common import REPO, make_shapes, mean_std_table, run  # noqa: E402
 
-CONFIG = osp.join(REPO, 'configs/cam/cam_shapes.py')
+CONFIG = osp.join(REPO, 'configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py')
 METRICS = ('seed/mIoU', 'seed/best_mIoU', 'seed/best_thr',
            'seed/context_share', 'seed/any_context_share', 'trivial/mIoU')
 

@@ -3,7 +3,7 @@
 # (nearly all), so IRN's random scale 0.5-1.5 fits the long side to 640 x r.
 _base_ = './voc12aug_refine.py'
 data_root = 'data/coco2014'
-cam_dir = 'work_dirs/cam_coco/cam'
+cam_dir = 'work_dirs/cam_r50_4xb4-5e_coco-512x512/cam'
 source = dict(
     type='COCOWSSSDataset',
     data_root=data_root,
@@ -24,9 +24,10 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='LoadCAM', cam_dir=cam_dir),
+    dict(type='LoadCAM'),
     dict(type='PackWSSSInputs'),
 ]
 train_dataloader = dict(
     dataset=dict(dataset=source, pipeline=train_pipeline))
-test_dataloader = dict(dataset=dict(source, pipeline=test_pipeline))
+test_dataloader = dict(
+    dataset=dict(source, cam_dir=cam_dir, pipeline=test_pipeline))

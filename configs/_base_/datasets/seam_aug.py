@@ -1,10 +1,13 @@
 # SEAM's training augmentation (train_SEAM.py): long side 448-768
 # (RandomResizeLong), flip, colour jitter, random crop 448 (smaller images
-# padded by the data preprocessor). Used by configs/seam/seam_{voc,coco}.py
-# as {{_base_.seam_train_pipeline}}.
+# padded by the data preprocessor). Used by
+# configs/seam/seam_r38d_1xb8-8e_{voc12aug,coco}-448x448.py as
+# {{_base_.seam_train_pipeline}}.
 seam_crop_size = (448, 448)
 seam_train_pipeline = [
     dict(type='LoadImageFromFile'),
+    # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
+    dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',

@@ -5,6 +5,8 @@ data_root = 'data/confounded_shapes'
 crop_size = (96, 96)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
+    # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
+    dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',
@@ -22,6 +24,8 @@ val_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]
 # and context map for the seed metrics (never used for training).
 cam_pipeline = [
     dict(type='LoadImageFromFile'),
+    # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
+    dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
     dict(type='LoadContextMap'),
     dict(type='PackWSSSInputs'),

@@ -6,8 +6,9 @@
 data_root = 'data/confounded_shapes'
 # The affinity labels; the round loop sets round_<t>/cam_labels.
 pseudo_dir = 'work_dirs/refine_labels'
-# The CAM files (<img_id>.npz); the round loop sets round_<t>/cam.
-cam_dir = 'work_dirs/cam_shapes/cam'
+# The CAM files (<img_id>.npz) that LoadCAM reads; the round loop sets
+# round_<t>/cam.
+cam_dir = 'work_dirs/cam_r18-w16_1xb16-12e_shapes-96x96/cam'
 crop_size = (96, 96)
 # The scale range of shapes_cls.py: the CAMs were learnt at about 1x.
 train_pipeline = [
@@ -27,7 +28,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='LoadCAM', cam_dir=cam_dir),
+    dict(type='LoadCAM'),
     dict(type='PackWSSSInputs'),
 ]
 source = dict(
@@ -55,6 +56,6 @@ test_dataloader = dict(
     num_workers=2,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(source, pipeline=test_pipeline))
+    dataset=dict(source, cam_dir=cam_dir, pipeline=test_pipeline))
 test_cfg = dict(type='MaskPredictionLoop')
 test_evaluator = dict(type='PseudoMaskMetric')

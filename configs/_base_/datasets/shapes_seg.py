@@ -1,8 +1,9 @@
 # Segmentation on the synthetic benchmark: train on a round's pseudo-masks
 # (PseudoLabelDataset, 255 = ignore), validate on the ground truth of val.
 data_root = 'data/confounded_shapes'
-# The pseudo-masks of a CAM run (configs/cam/cam_shapes.py's test loop).
-pseudo_dir = 'work_dirs/cam_shapes/pseudo'
+# The pseudo-masks of a CAM run (the test loop of
+# configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py).
+pseudo_dir = 'work_dirs/cam_r18-w16_1xb16-12e_shapes-96x96/pseudo'
 crop_size = (96, 96)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -7,6 +7,8 @@ data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
+    # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
+    dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
     # keep_ratio fits the long side to 512 x r: r in 0.625-1.25 is IRN's
     # long side of 320-640 pixels.
@@ -27,6 +29,8 @@ val_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]
 # seed metrics only (never used for training).
 cam_pipeline = [
     dict(type='LoadImageFromFile'),
+    # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
+    dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
     dict(type='PackWSSSInputs'),
 ]

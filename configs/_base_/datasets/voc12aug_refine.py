@@ -6,8 +6,9 @@
 data_root = 'data/VOCdevkit/VOC2012'
 # The affinity labels; the round loop sets round_<t>/cam_labels.
 pseudo_dir = 'work_dirs/refine_labels'
-# The CAM files (<img_id>.npz); the round loop sets round_<t>/cam.
-cam_dir = 'work_dirs/cam_voc/cam'
+# The CAM files (<img_id>.npz) that LoadCAM reads; the round loop sets
+# round_<t>/cam.
+cam_dir = 'work_dirs/cam_r50_4xb4-5e_voc12aug-512x512/cam'
 # IRN's step/train_irn.py: random scale 0.5-1.5, flip, random crop 512
 # (padded by the data preprocessor). VOC images are 500 px on the long
 # side (nearly all), so fitting the long side to 500 x r is IRN's scaling.
@@ -51,7 +52,7 @@ psa_train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='LoadCAM', cam_dir=cam_dir),
+    dict(type='LoadCAM'),
     dict(type='PackWSSSInputs'),
 ]
 source = dict(
@@ -75,6 +76,6 @@ test_dataloader = dict(
     batch_size=1,
     num_workers=4,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(source, pipeline=test_pipeline))
+    dataset=dict(source, cam_dir=cam_dir, pipeline=test_pipeline))
 test_cfg = dict(type='MaskPredictionLoop')
 test_evaluator = dict(type='PseudoMaskMetric')

@@ -3,7 +3,7 @@
 # mmseg's VOC aug pipeline (512 crops, resize 0.5-2.0).
 data_root = 'data/VOCdevkit/VOC2012'
 # Set by the round loop to round_<t>/pseudo.
-pseudo_dir = 'work_dirs/cam_voc/pseudo'
+pseudo_dir = 'work_dirs/cam_r50_4xb4-5e_voc12aug-512x512/pseudo'
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

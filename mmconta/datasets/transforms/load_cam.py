@@ -6,12 +6,12 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from mmconta.registry import TRANSFORMS
-from mmconta.utils import cam_file_path, load_cam_file, upsample_cam
+from mmconta.utils import load_cam_file, upsample_cam
 
 
 @TRANSFORMS.register_module()
 class LoadCAM(BaseTransform):
-    """Load ``<cam_dir>/<img_id>.npz`` of :class:`CAMGenerationLoop`.
+    """Load ``results['cam_path']``, a file of :class:`CAMGenerationLoop`.
 
     Sets ``results['cam']``, the full-resolution max-normalised CAM
     (K_img, H, W) float32 of the image's labelled classes, and
@@ -25,15 +25,19 @@ class LoadCAM(BaseTransform):
     The file is checked by :func:`mmconta.utils.load_cam_file`: a CAM whose
     size or keys disagree with the image is an error naming the file.
 
-    Args:
-        cam_dir (str): The folder of a CAM run (``round_<t>/cam``).
+    The path comes from the dataset (``cam_dir`` of
+    :class:`BaseWSSSDataset`, which the round loop sets to ``round_<t>/cam``).
+
+    Required keys: ``cam_path``, ``img``, ``img_id``; optional:
+    ``img_labels``. Added: ``cam``, ``cam_keys``.
     """
 
-    def __init__(self, cam_dir: str) -> None:
-        self.cam_dir = cam_dir
-
     def transform(self, results: dict) -> dict:
-        path = cam_file_path(self.cam_dir, results['img_id'])
+        path = results.get('cam_path')
+        if path is None:
+            raise KeyError(
+                f'image {results["img_id"]} has no cam_path: set the '
+                "dataset's cam_dir (the round loop sets round_<t>/cam)")
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'no CAM file for image {results["img_id"]}: {path}')
@@ -48,6 +52,3 @@ class LoadCAM(BaseTransform):
         results['cam'] = cam
         results['cam_keys'] = cam_file.keys
         return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(cam_dir={self.cam_dir!r})'

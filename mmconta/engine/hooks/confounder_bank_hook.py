@@ -116,6 +116,12 @@ class ConfounderBankHook(Hook):
             sample.pred_sem_seg.data.shape[-2:]).cpu()
         num_fg = len(self.classes)
         if self.membership == 'label':
+            if 'gt_img_labels' not in sample:
+                raise ValueError(
+                    "ConfounderBankHook (membership='label') needs each "
+                    "sample's image-level labels: end the test pipeline "
+                    'with PackWSSSInputs on a WSSS dataset, or use '
+                    "membership='prediction'")
             present = torch.nonzero(sample.gt_img_labels.cpu() > 0)[:, 0]
         else:
             ids = torch.unique(pred)

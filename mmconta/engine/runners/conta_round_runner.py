@@ -449,37 +449,37 @@ class ContaRoundRunner:
             head.get('inject', 'classifier') != 'classifier'
             or head.get('cam_with_context', False))
 
-    def _load_previous_mask(self, t: int) -> dict:
-        """x_m of round t: round t-1's train-split masks (shuffled across
-        images in the ``'shuffled'`` control)."""
+    def _previous_mask_inputs(self, t: int) -> dict:
+        """x_m of round t, as dataset arguments: round t-1's train-split
+        masks (shuffled across images in the ``'shuffled'`` control)."""
         mask_dir = self.stage_dir(t - 1, 'seg_train')
         if self.conta['head'].get('x_m', 'binary') == 'soft':
             mask_dir = osp.join(mask_dir, FG_PROB_DIR)
-        step = dict(type='LoadPreviousMask', mask_dir=mask_dir)
+        inputs = dict(prev_mask_dir=mask_dir)
         if self.conta['control'] == 'shuffled':
-            step['shuffle_seed'] = self.randomness.get('seed', 0) + t
-        return step
+            inputs['prev_mask_shuffle_seed'] = self.randomness.get(
+                'seed', 0) + t
+        return inputs
 
     def _adjust_context(self, cfg: Config, t: int, stage: str) -> None:
         """Round t >= 1: CONTA's head on round t-1's bank and masks.
 
         The classifier is trained with x_m = round t-1's ``seg_train`` mask
-        of each image. Validation is dropped: val images have no x_m (the
-        segmentor predicts the training split only). The retraining control
-        (``conta.adjust=False``) keeps the same pipeline and schedule and
-        the plain head.
+        of each image: its dataset gets ``prev_mask_dir``, read by the
+        pipeline's :class:`LoadPreviousMask`. Validation is dropped: val
+        images have no x_m (the segmentor predicts the training split only).
+        The retraining control (``conta.adjust=False``) keeps the same data
+        and schedule and the plain head.
         """
         if self.conta['adjust']:
             cfg.model.head.update(type='ContextAdjustedCAMHead',
                                   bank_file=self.bank_file(t - 1),
                                   **self.conta['head'])
         if stage == 'cls':
-            _insert_after_image_load(cfg.train_dataloader.dataset.pipeline,
-                                     self._load_previous_mask(t), 'train')
+            cfg.train_dataloader.dataset.update(self._previous_mask_inputs(t))
             cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
         elif self.context_at_cam:
-            _insert_after_image_load(cfg.test_dataloader.dataset.pipeline,
-                                     self._load_previous_mask(t), 'test')
+            cfg.test_dataloader.dataset.update(self._previous_mask_inputs(t))
 
     # Stages -----------------------------------------------------------
     @staticmethod
@@ -559,12 +559,8 @@ class ContaRoundRunner:
     def _refine(self, t: int, cfg: Config) -> dict:
         """The refiner walks every training image's CAM to a pseudo-mask."""
         cfg.load_from = self._checkpoint(t, 'refiner')
-        pipeline = cfg.test_dataloader.dataset.pipeline
-        load_cam = [step for step in pipeline if step['type'] == 'LoadCAM']
-        if len(load_cam) != 1:
-            raise ValueError('refine: the test pipeline needs one LoadCAM, '
-                             f'got {len(load_cam)}')
-        load_cam[0]['cam_dir'] = self.stage_dir(t, 'cam')
+        # Read by the test pipeline's LoadCAM.
+        cfg.test_dataloader.dataset.cam_dir = self.stage_dir(t, 'cam')
         cfg.test_dataloader.sampler = dict(
             type='DefaultSampler', shuffle=False)
         cfg.test_cfg = dict(type='MaskPredictionLoop',
@@ -586,14 +582,10 @@ class ContaRoundRunner:
         out_dir = self.stage_dir(t, 'seg_train')
         dataset = cfg.train_dataloader.dataset
         source = dataset.get('dataset', dataset)
-        pipeline = cfg.test_dataloader.dataset.pipeline
-        if pipeline[-1]['type'] != 'PackWSSSInputs':
-            raise ValueError(
-                'seg: the test pipeline must end with PackWSSSInputs, which '
-                'keeps the image-level labels the confounder bank reads')
         cfg.test_dataloader = dict(
             cfg.test_dataloader,
-            dataset=dict(source, pipeline=pipeline),
+            dataset=dict(source,
+                         pipeline=cfg.test_dataloader.dataset.pipeline),
             sampler=dict(type='DefaultSampler', shuffle=False))
         cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=out_dir,
                             fg_prob_dir=osp.join(out_dir, FG_PROB_DIR))
@@ -691,15 +683,6 @@ def class_areas(folder: str) -> np.ndarray:
                 counts += np.bincount(
                     np.asarray(mask).reshape(-1), minlength=256)[:255]
     return counts
-
-
-def _insert_after_image_load(pipeline: list, step: dict, which: str) -> None:
-    index = next((i for i, s in enumerate(pipeline)
-                  if s['type'] == 'LoadImageFromFile'), None)
-    if index is None:
-        raise ValueError(f'cls: the {which} pipeline needs LoadImageFromFile, '
-                         'after which x_m is loaded')
-    pipeline.insert(index + 1, step)
 
 
 def _plain(metrics: Optional[dict]) -> dict:

@@ -176,7 +176,8 @@ class ContextAdjustedCAMHead(CAMHead):
         if not data_samples or 'prev_mask' not in data_samples[0]:
             raise ValueError(
                 'ContextAdjustedCAMHead needs each data sample\'s prev_mask '
-                '(x_m): add LoadPreviousMask to the pipeline')
+                "(x_m): set the dataset's prev_mask_dir and keep "
+                'LoadPreviousMask in the pipeline')
         size = self.confounders.shape[1:]
         masks = torch.stack([
             F.adaptive_avg_pool2d(
@@ -213,6 +214,7 @@ class ContextAdjustedCAMHead(CAMHead):
             return cam
         if context is None:
             raise ValueError('cam_with_context: the CAMs need M; the CAM '
-                             'loop must load x_m (LoadPreviousMask)')
+                             'loop must load x_m (its dataset\'s '
+                             'prev_mask_dir, LoadPreviousMask)')
         weight = self.classifier.weight[:, self.in_channels:]
         return cam + F.conv2d(self._context_channel(feat, context), weight)

@@ -1,8 +1,9 @@
 # SEAM on the synthetic confounded benchmark, CPU-sized: the thin
-# ResNet-18 of configs/cam/cam_shapes.py (from scratch, 96-px crops) with
-# the PCM on its stride-8 stages 2 and 3 (32 and 64 channels) and the
-# classifier on stage 4 (128 channels). Data, schedule and seed settings
-# are cam_shapes.py's, so that the two compare like for like.
+# ResNet-18 of configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py (from
+# scratch, 96-px crops) with the PCM on its stride-8 stages 2 and 3 (32 and
+# 64 channels) and the classifier on stage 4 (128 channels). Data, schedule
+# and seed settings are that CAM config's, so that the two compare like for
+# like.
 _base_ = [
     '../_base_/models/seam_r38.py', '../_base_/datasets/shapes_cls.py',
     '../_base_/schedules/cam_irn_5ep.py', '../_base_/default_runtime.py'
@@ -25,7 +26,8 @@ model = dict(
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'pcm': dict(lr_mult=10)}))
 train_cfg = dict(max_epochs=12, val_interval=3)
-# Background threshold 0.5 as cam_shapes.py (fixed there for every method).
+# Background threshold 0.5 as the CAM config (fixed there for every
+# method).
 test_cfg = dict(output_stride=8, batch_size=8, pseudo_mask=dict(bg_thr=0.5))
 test_evaluator = [
     dict(

@@ -1,7 +1,8 @@
 # AffinityNet on VOC 2012 + SBD (PSA's train_aff.py and infer_aff.py, with
 # SEAM's walk): trained on the CAMs' confident labels, then the random walk
 # of every train_aug image's CAM to a pseudo-mask. Batch 8 (4 GPUs x 2):
-#   tools/dist_train.sh configs/refine/affinitynet_voc.py 4
+#   tools/dist_train.sh \
+#       configs/seam/affinitynet_r38d_4xb2-8e_voc12aug-448x448.py 4
 _base_ = [
     '../_base_/models/affinitynet_r38.py',
     '../_base_/datasets/voc12aug_refine.py',

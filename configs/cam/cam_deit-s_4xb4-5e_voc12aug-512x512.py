@@ -1,8 +1,10 @@
 # The CAM network on a ViT from mmpretrain: DeiT-S patch tokens (stride 16)
-# as the feature map. A backbone swap of configs/cam/cam_voc.py; use it in a
-# round loop with
-#   cls = dict(config='{{fileDirname}}/../cam/cam_deit_s_voc.py')
-_base_ = ['./cam_voc.py']
+# as the feature map. A backbone swap of
+# configs/cam/cam_r50_4xb4-5e_voc12aug-512x512.py; use it in a round loop
+# with
+#   cls = dict(config='{{fileDirname}}/../cam/'
+#              'cam_deit-s_4xb4-5e_voc12aug-512x512.py')
+_base_ = ['./cam_r50_4xb4-5e_voc12aug-512x512.py']
 model = dict(
     backbone=dict(
         _delete_=True,

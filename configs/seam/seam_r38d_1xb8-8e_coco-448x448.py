@@ -1,5 +1,6 @@
 # SEAM on MS-COCO 2014 (80 classes), with VOC's recipe (configs/seam/
-# seam_voc.py): SEAM itself was released for VOC only.
+# seam_r38d_1xb8-8e_voc12aug-448x448.py): SEAM itself was released for VOC
+# only.
 _base_ = [
     '../_base_/models/seam_r38.py', '../_base_/datasets/coco_cls.py',
     '../_base_/datasets/seam_aug.py', '../_base_/schedules/seam_8ep.py',

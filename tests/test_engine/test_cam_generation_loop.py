@@ -185,10 +185,12 @@ def test_two_processes_write_the_files_of_one(tree, tmp_path):
     cfg_file.write_text(''.join(f'{k} = {v!r}\n' for k, v in cfg.items()))
     env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(free_port()),
                PATH=f'{Path(sys.executable).parent}:{os.environ["PATH"]}')
-    subprocess.run([
+    two = subprocess.run([
         'bash', str(REPO / 'tools/dist_test.sh'), str(cfg_file),
         str(checkpoint), '2', '--work-dir', str(tmp_path / 'two')
-    ], check=True, env=env, capture_output=True, cwd=tmp_path)
+    ], env=env, capture_output=True, text=True, cwd=tmp_path)
+    # The launch's own output, should it fail (it did once in a full run).
+    assert two.returncode == 0, two.stderr[-4000:]
 
     cams_one = read_cams(tmp_path / 'one/cam')
     cams_two = read_cams(tmp_path / 'two/cam')

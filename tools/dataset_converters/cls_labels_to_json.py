@@ -19,16 +19,16 @@ from typing import List
 
 import numpy as np
 
+from mmconta.datasets import COCOWSSSDataset, VOCWSSSDataset
+from mmconta.datasets.folder_wsss_dataset import read_class_file
 from mmconta.utils import load_label_table
 
 
 def foreground_classes(args) -> List[str]:
     if args.class_file:
-        with open(args.class_file) as f:
-            names = [line.strip() for line in f if line.strip()]
+        names = list(read_class_file(args.class_file))
         # A class_names.txt of FolderWSSSDataset lists background first.
         return names[1:] if names[0] == 'background' else names
-    from mmconta.datasets import COCOWSSSDataset, VOCWSSSDataset
     dataset = dict(voc=VOCWSSSDataset, coco=COCOWSSSDataset)[args.dataset]
     return list(dataset.METAINFO['classes'][1:])
 

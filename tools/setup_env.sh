@@ -50,7 +50,7 @@ esac
 EXTRAS=(ftfy regex pytest)
 # The stack's mim (`mim train mmconta CONFIG` runs the configs/ and tools/
 # shipped in the package, mmconta/.mim) only on request: onedl-mim brings
-# pandas and openxlab, about 50 s more than the 3-minute install.
+# pandas and openxlab, about 50 s that would push the install past 3 min.
 if [[ "${MMCONTA_MIM:-0}" == 1 ]]; then
   EXTRAS+=("$MIM")
 fi

@@ -225,6 +225,38 @@ def test_class_norm_keeps_a_weak_small_object(bg):
     assert (masks[True][:, :6] == 1).all() and (masks[True][:8, 8:] == 0).all()
 
 
+class FloodingRefiner(IdentityRefiner):
+    """Every pixel is every other's neighbour: one step spreads a CAM evenly
+    over the whole image, as a walk does through a boundary it missed."""
+
+    def dense_affinity(self, aff_map):
+        return torch.ones(aff_map[0].numel(), aff_map[0].numel()), None
+
+
+@pytest.mark.parametrize('bg', [dict(bg_thr=0.5), dict(bg_alpha=1)])
+def test_cam_mix_keeps_the_walk_within_the_cam(bg):
+    cam = torch.zeros(1, 16, 16)
+    cam[0, :, :8] = 1.
+    masks = {}
+    for cam_mix in (0., 0.5):
+        model = FloodingRefiner(
+            dict(BACKBONE, out_indices=(0, )), stride=4, logt=0,
+            class_norm=True, cam_mix=cam_mix, **bg)
+        masks[cam_mix] = model.predict(
+            torch.randn(1, 3, 16, 16),
+            [cam_sample(cam, [2], (16, 16))])[0].pred_sem_seg.data[0]
+    # The flooded score reaches the right half, where the CAM is 0.
+    assert (masks[0.][:, 8:] == 3).any()
+    assert (masks[0.5][:, :8] == 3).all() and (masks[0.5][:, 8:] == 0).all()
+
+
+@pytest.mark.parametrize('cam_mix', [-0.1, 1.5, True])
+def test_cam_mix_out_of_range_is_refused(cam_mix):
+    with pytest.raises(ValueError, match='cam_mix must be a number in'):
+        IdentityRefiner(
+            dict(BACKBONE, out_indices=(0, )), bg_thr=0.5, cam_mix=cam_mix)
+
+
 @pytest.mark.parametrize('build', [affinity_net, irnet])
 def test_predict_sizes_and_ids(build):
     torch.manual_seed(0)

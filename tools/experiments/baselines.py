@@ -64,6 +64,8 @@ BEFORE_WALK = ('cls', 'cam', 'cam_labels', 'refiner')
 SEG_LOSS = 'seg.cfg_options.model.decode_head.loss_decode.type='
 BALANCED = SEG_LOSS + 'ClassBalancedCrossEntropyLoss'
 CLASS_NORM = 'refine.cfg_options.model.class_norm='
+MIX = ['refine.cfg_options.model.cam_mix=0.5',
+       'refine.cfg_options.model.bg_thr=0.5']
 CONTROL = {
     'cam': [SEG_LOSS + 'CrossEntropyLoss'],
     'irn': [SEG_LOSS + 'CrossEntropyLoss', CLASS_NORM + 'False'],
@@ -117,10 +119,18 @@ VARIANTS = {
     'seam_classnorm_ce': ('seam', BEFORE_WALK,
                           [CLASS_NORM + 'True',
                            SEG_LOSS + 'CrossEntropyLoss']),
+    # The walked score mixed with the CAM it started from
+    # (BaseRefiner.cam_mix) against the seeds' own threshold, on top of
+    # *_both; SEAM's PSA background gives way to that threshold.
+    'irn_mix': ('irn', BEFORE_WALK, [CLASS_NORM + 'True', *MIX, BALANCED]),
+    'seam_mix': ('seam', BEFORE_WALK,
+                 [CLASS_NORM + 'True', *MIX, BALANCED,
+                  'refine.cfg_options.model.bg_alpha=None']),
 }
 # Contrasts beyond each variant's base: (variant, reference run).
 CONTRASTS = (('irn_both', 'irn_classnorm_ce'),
-             ('seam_both', 'seam_classnorm_ce'))
+             ('seam_both', 'seam_classnorm_ce'), ('irn_mix', 'irn_both'),
+             ('seam_mix', 'seam_both'))
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))
 
 
@@ -288,9 +298,10 @@ def report(args) -> dict:
             f'{weakest} |')
     lines += ['', 'Variants against their base run (same cell), paired by '
               'data seed, mean [95 % t interval] (n):', '',
-              '| mode | variant | refined mIoU | − base | seg val mIoU | '
-              '− base | weakest class train IoU |',
-              '|---|---|---:|---:|---:|---:|---|']
+              '| mode | variant | refined mIoU | − base | refined − seed | '
+              'seg val mIoU | − base | val / pseudo | weakest class train '
+              'IoU |',
+              '|---|---|---:|---:|---:|---:|---:|---:|---|']
     for (mode, name), runs in sorted(table.items()):
         if name not in VARIANTS:
             continue
@@ -302,18 +313,22 @@ def report(args) -> dict:
                 cells += ['-', '-']
             else:
                 cells += [mean_std(values), paired(runs, base, key, key)]
+            cells.append(paired(runs, runs, 'mask_miou', 'seed_miou')
+                         if key == 'mask_miou' else mean_std(
+                             [r.get('seg_over_mask') for r in runs.values()]))
         cells.append(weakest_classes(runs))
         lines.append(f'| {mode} | {name} | ' + ' | '.join(cells) + ' |')
     lines += ['', 'Further contrasts, paired by data seed:', '',
-              '| mode | variant − reference | seg val mIoU | lowest class '
-              'train IoU |', '|---|---|---:|---:|']
+              '| mode | variant − reference | refined mIoU | seg val mIoU | '
+              'lowest class train IoU |', '|---|---|---:|---:|---:|']
     for mode in MODES:
         for name, reference in CONTRASTS:
             runs = table.get((mode, name), {})
             other = table.get((mode, reference), {})
             if runs and other:
                 cells = [paired(runs, other, key, key)
-                         for key in ('seg_val_miou', 'min_train_iou')]
+                         for key in ('mask_miou', 'seg_val_miou',
+                                     'min_train_iou')]
                 lines.append(f'| {mode} | {name} − {reference} | '
                              + ' | '.join(cells) + ' |')
     lines += ['', 'Seed mIoU over the background threshold (mean over data '

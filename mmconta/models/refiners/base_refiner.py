@@ -84,6 +84,14 @@ class BaseRefiner(BaseModel):
       (with IRN's single peak over all classes it falls under ``bg_thr``
       beside a larger object).
 
+      With ``cam_mix`` = m > 0 each walked plane, after these
+      normalisations, becomes ``walked ** (1 - m) * start ** m``, where
+      ``start`` is the full-resolution plane the walk started from (the
+      CAM; PSA's background plane): the walk still cuts a CAM at the
+      boundaries it learned, but it can no longer carry a score far past
+      what the CAM supports. At m = 0.5 with ``bg_thr`` 0.5 the score meets
+      the background on the seeds' own scale.
+
       The argmax over background and the image's classes becomes
       ``pred_sem_seg``: mask ids 0 and ``cam_keys + 1``. An image with no
       labelled class is all background.
@@ -108,6 +116,9 @@ class BaseRefiner(BaseModel):
         class_norm (bool): Divide each walked class plane by its own peak
             before the background competes (not in PSA, IRN or SEAM).
             Defaults to False.
+        cam_mix (float): Weight m in [0, 1] of the starting planes in the
+            geometric mix ``walked ** (1 - m) * start ** m`` (not in PSA,
+            IRN or SEAM). Defaults to 0 (the walked score alone).
         squaring (bool): Walk by squaring the transition matrix, as the
             references do; False multiplies the CAMs step by step
             (:func:`random_walk`). Defaults to True.
@@ -130,6 +141,7 @@ class BaseRefiner(BaseModel):
                  bg_alpha: Optional[float] = None,
                  bg_thr: Optional[float] = None,
                  class_norm: bool = False,
+                 cam_mix: float = 0.,
                  squaring: bool = True,
                  flip: bool = False,
                  freeze_backbone: bool = False,
@@ -143,6 +155,9 @@ class BaseRefiner(BaseModel):
                 or stride < 1:
             raise ValueError(f'{name}: stride must be an int >= 1, '
                              f'got {stride!r}')
+        if isinstance(cam_mix, bool) or not 0 <= cam_mix <= 1:
+            raise ValueError(f'{name}: cam_mix must be a number in [0, 1], '
+                             f'got {cam_mix!r}')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -154,6 +169,7 @@ class BaseRefiner(BaseModel):
         self.bg_alpha = bg_alpha
         self.bg_thr = bg_thr
         self.class_norm = class_norm
+        self.cam_mix = cam_mix
         self.squaring = squaring
         self.flip = flip
         self.freeze_backbone = freeze_backbone
@@ -277,10 +293,9 @@ class BaseRefiner(BaseModel):
             # PSA builds this plane at full resolution, before pooling.
             background = (1 - cam.amax(0, keepdim=True)).pow(self.bg_alpha)
             cam = torch.cat([background, cam])
-        cam = F.avg_pool2d(self._pad_to_grid(cam, 0.)[None], self.stride)[0]
         walked = random_walk(
             affinity,
-            cam,
+            F.avg_pool2d(self._pad_to_grid(cam, 0.)[None], self.stride)[0],
             self.logt,
             boundary=boundary,
             squaring=self.squaring)
@@ -299,6 +314,10 @@ class BaseRefiner(BaseModel):
             peak = score.max()
             if peak > 0:
                 score = score / peak
+        if self.cam_mix:
+            score = score.clamp_min(0).pow(1 - self.cam_mix) * cam.pow(
+                self.cam_mix)
+        if self.bg_thr is not None:
             score = F.pad(score, (0, 0, 0, 0, 1, 0), value=self.bg_thr)
         ids = F.pad(keys.to(image.device).long() + 1, (1, 0))
         return ids[score.argmax(0)]

@@ -81,3 +81,28 @@ def make_folder_tree(root: Path, classes=('background', 'cat', 'dog', 'cow'),
                       seed=2)
     (root / 'class_names.txt').write_text('\n'.join(classes) + '\n')
     return masks
+
+
+def make_label_file_tree(root: Path,
+                         classes=('background', 'cat', 'dog', 'cow'),
+                         num_train: int = 4,
+                         num_val: int = 2) -> Dict[str, np.ndarray]:
+    """LabelFileWSSSDataset's layout: images, train.csv (labels only),
+    val.csv with the val images' masks, class_names.txt."""
+    train = [f'train_{i:03d}' for i in range(num_train)]
+    val = [f'val_{i:03d}' for i in range(num_val)]
+    masks = make_masks(num_train + num_val, len(classes), seed=3)
+    rng = np.random.default_rng(3)
+    for name, mask in zip(train + val, masks):
+        write_image(root / 'images' / f'{name}.png', rng)
+        if name.startswith('val'):
+            write_mask(root / 'masks' / f'{name}.png', mask)
+    for split, names in (('train', train), ('val', val)):
+        lines = ['image,labels']
+        for name in names:
+            mask = masks[(train + val).index(name)]
+            lines.append(name + ',' + ';'.join(
+                classes[k] for k in np.unique(mask) if 0 < k < 255))
+        (root / f'{split}.csv').write_text('\n'.join(lines) + '\n')
+    (root / 'class_names.txt').write_text('\n'.join(classes) + '\n')
+    return dict(zip(train + val, masks))

@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 
 from mmconta.registry import RUNNERS
 from mmconta.utils import (enable_amp, prepare_distributed,
-                           register_all_modules, set_data_root)
+                           register_all_modules, set_data_root,
+                           set_num_classes)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +62,9 @@ def load_config(args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)
+    if 'runner_type' not in cfg:
+        # The round loop does this for each of its stages.
+        set_num_classes(cfg, cfg.get('num_classes'))
     return cfg
 
 

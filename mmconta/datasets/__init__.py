@@ -2,14 +2,18 @@ from .base_wsss_dataset import (BaseWSSSDataset, derangement,
                                 read_split_file)
 from .coco_wsss_dataset import COCOWSSSDataset
 from .folder_wsss_dataset import FolderWSSSDataset
+from .image_label_file import ImageLabels, read_image_label_file
+from .label_file_wsss_dataset import LabelFileWSSSDataset
 from .pseudo_label_dataset import PseudoLabelDataset
-from .transforms import (LoadContextMap, LoadPreviousMask, PackWSSSInputs,
+from .transforms import (LoadContextMap, LoadOptionalAnnotations,
+                         LoadPreviousMask, PackWSSSInputs,
                          RecomputeImageLabels)
 from .voc_wsss_dataset import VOCWSSSDataset
 
 __all__ = [
     'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset',
-    'LoadContextMap', 'LoadPreviousMask', 'PackWSSSInputs',
+    'ImageLabels', 'LabelFileWSSSDataset', 'LoadContextMap',
+    'LoadOptionalAnnotations', 'LoadPreviousMask', 'PackWSSSInputs',
     'PseudoLabelDataset', 'RecomputeImageLabels', 'VOCWSSSDataset',
-    'derangement', 'read_split_file'
+    'derangement', 'read_image_label_file', 'read_split_file'
 ]

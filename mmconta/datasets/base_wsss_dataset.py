@@ -159,7 +159,7 @@ class BaseWSSSDataset(BaseSegDataset):
         data_list = [
             dict(
                 img_id=name,
-                img_path=osp.join(img_dir, name + self.img_suffix),
+                img_path=self._image_file(img_dir, name),
                 seg_map_path=(osp.join(ann_dir, name + self.seg_map_suffix)
                               if ann_dir else None),
                 label_map=None,
@@ -225,6 +225,10 @@ class BaseWSSSDataset(BaseSegDataset):
                              f'{sorted(found) or "no known"} suffix; set '
                              'img_suffix')
         return found.pop()
+
+    def _image_file(self, img_dir: str, name: str) -> str:
+        """The image file of a listed name."""
+        return osp.join(img_dir, name + self.img_suffix)
 
     def _list_names(self, img_dir: str) -> List[str]:
         if self.ann_file:

@@ -7,7 +7,9 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
     dict(type='LoadPreviousMask'),
-    dict(type='LoadAnnotations'),
+    # The mask where the split has one, for RecomputeImageLabels; a split
+    # of image-level labels only (LabelFileWSSSDataset) trains without.
+    dict(type='LoadOptionalAnnotations'),
     dict(
         type='RandomResize',
         scale=(112, 112),
@@ -26,7 +28,7 @@ cam_pipeline = [
     dict(type='LoadImageFromFile'),
     # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
     dict(type='LoadPreviousMask'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadOptionalAnnotations'),
     dict(type='LoadContextMap'),
     dict(type='PackWSSSInputs'),
 ]

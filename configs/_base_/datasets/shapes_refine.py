@@ -27,7 +27,7 @@ train_pipeline = [
 # cropped.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadOptionalAnnotations'),
     dict(type='LoadCAM'),
     dict(type='PackWSSSInputs'),
 ]

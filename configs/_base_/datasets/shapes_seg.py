@@ -19,7 +19,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadOptionalAnnotations'),
     dict(type='PackWSSSInputs'),
 ]
 source = dict(

@@ -15,11 +15,16 @@ class LoadContextMap(BaseTransform):
     follow the image; :class:`PackWSSSInputs` packs it as
     ``data_sample.gt_context``.
 
-    Required keys: ``context_path``. Added: ``gt_context``; ``seg_fields``
-    gains it.
+    A sample without ``context_path`` (data other than the synthetic
+    benchmark) passes unchanged.
+
+    Required keys: ``context_path`` (may be absent). Added:
+    ``gt_context``; ``seg_fields`` gains it.
     """
 
     def transform(self, results: dict) -> dict:
+        if results.get('context_path') is None:
+            return results
         return add_index_map(results, 'gt_context', results['context_path'],
                              'context map')
 

@@ -16,7 +16,11 @@ class RecomputeImageLabels(BaseTransform):
     stay the authority, the mask (ground truth or pseudo) only tells what the
     crop kept.
 
-    Required keys: ``img_labels``, ``gt_seg_map``. Modified: ``img_labels``.
+    A sample without ``gt_seg_map`` (a training split with image-level
+    labels only) keeps its labels: nothing tells what the crop removed.
+
+    Required keys: ``img_labels``; ``gt_seg_map`` where there is a mask.
+    Modified: ``img_labels``.
 
     Args:
         min_pixels (int): Pixels a class needs to keep its label.
@@ -29,6 +33,8 @@ class RecomputeImageLabels(BaseTransform):
         self.min_pixels = min_pixels
 
     def transform(self, results: dict) -> dict:
+        if 'gt_seg_map' not in results:
+            return results
         labels = np.asarray(results['img_labels'], dtype=np.float32)
         counts = np.bincount(
             results['gt_seg_map'].reshape(-1).astype(np.int64),

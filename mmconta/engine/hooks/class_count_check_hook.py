@@ -30,8 +30,11 @@ class ClassCountCheckHook(Hook):
 
     A segmentor with more classes than its dataset trains without a
     complaint and one with fewer fails deep inside the loss; a CAM
-    classifier of the wrong size fails on the label vector's shape. Both are
-    configuration errors, reported here with the keys to fix.
+    classifier of the wrong size fails on the label vector's shape. The
+    tools and the round loop set the model's count from the data
+    (:func:`mmconta.utils.set_num_classes`), so a mismatch means a top-level
+    ``num_classes`` that disagrees with the data, or splits with different
+    class lists: configuration errors, reported here with the keys to fix.
     """
     priority = 'VERY_HIGH'
 
@@ -52,5 +55,6 @@ class ClassCountCheckHook(Hook):
             raise ValueError(
                 f'{key} = {num_classes}, but the {split} dataset '
                 f'({type(dataset).__name__}) has {len(classes)} classes '
-                f'{list(classes)[:5]}...: set {key} = '
-                f'{len(classes) - omitted}')
+                f'{list(classes)[:5]}...: set num_classes = {len(classes)} '
+                f'(top level: {key} = {len(classes) - omitted}), or give '
+                'every split the same class list')

@@ -19,7 +19,7 @@ from PIL import Image
 
 from mmconta.registry import RUNNERS
 from mmconta.utils import (enable_amp, prepare_distributed, set_data_root,
-                           write_atomic)
+                           set_num_classes, write_atomic)
 
 STAGES = ('cls', 'cam', 'refiner', 'refine', 'seg', 'seg_train')
 REFINE_STAGES = ('refiner', 'refine')
@@ -105,6 +105,11 @@ class ContaRoundRunner:
             (e.g. ``'seg'`` when its train-split masks and bank are not
             needed); its summary row leaves the skipped columns empty.
         data_root (str, optional): Put into every stage's datasets.
+        num_classes (int, optional): The data's classes, background
+            included; every stage's model gets it (the classifier and
+            CONTA's head ``num_classes - 1``, the segmentor
+            ``num_classes``). Defaults to None: each stage takes it from
+            its dataset's class list.
         randomness (dict): Seed of round 0's stages; round t uses
             ``seed + t``, in every arm, so retraining noise is the same in
             CONTA and its controls.
@@ -122,6 +127,7 @@ class ContaRoundRunner:
                  conta: Optional[dict] = None,
                  stop_after: Optional[str] = None,
                  data_root: Optional[str] = None,
+                 num_classes: Optional[int] = None,
                  randomness: Optional[dict] = None,
                  launcher: str = 'none',
                  amp: bool = False) -> None:
@@ -160,6 +166,7 @@ class ContaRoundRunner:
                              f'{stop_after!r}')
         self.stop_after = stop_after
         self.data_root = data_root
+        self.num_classes = num_classes
         self.randomness = randomness or dict(seed=0)
         self.launcher = launcher
         self.amp = amp
@@ -191,6 +198,7 @@ class ContaRoundRunner:
             conta=cfg.get('conta'),
             stop_after=cfg.get('stop_after'),
             data_root=cfg.get('data_root'),
+            num_classes=cfg.get('num_classes'),
             randomness=cfg.get('randomness'),
             launcher=cfg.get('launcher', 'none'),
             amp=cfg.get('amp', False))
@@ -433,6 +441,7 @@ class ContaRoundRunner:
             cfg.visualizer.name = cfg.experiment_name
         if self.data_root is not None:
             set_data_root(cfg, self.data_root)
+        set_num_classes(cfg, self.num_classes)
         prepare_distributed(cfg)
         if self.amp and stage in ('cls', 'refiner', 'seg'):
             enable_amp(cfg)
@@ -572,7 +581,9 @@ class ContaRoundRunner:
         if 'seg' in self.init_from_classifier:
             cfg.load_from = self._checkpoint(t, 'cls')
         runner, record = self._train(cfg)
-        return dict(record, metrics=_plain(runner.val()))
+        # Without masks anywhere there is no split to validate on.
+        metrics = runner.val() if cfg.get('val_dataloader') else {}
+        return dict(record, metrics=_plain(metrics))
 
     def _predict_train_split(self, t: int, cfg: Config,
                              write_bank: bool = True) -> dict:
@@ -589,8 +600,9 @@ class ContaRoundRunner:
             sampler=dict(type='DefaultSampler', shuffle=False))
         cfg.test_cfg = dict(type='MaskPredictionLoop', out_dir=out_dir,
                             fg_prob_dir=osp.join(out_dir, FG_PROB_DIR))
-        cfg.test_evaluator = dict(
-            type='IoUMetric', iou_metrics=['mIoU'], prefix='train')
+        # mmseg's IoUMetric on masks without ignored pixels, and no figure
+        # where the training split has no ground truth.
+        cfg.test_evaluator = dict(type='PseudoMaskMetric', prefix='train')
         if write_bank:
             cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
                 dict(type='ConfounderBankHook',

@@ -43,7 +43,9 @@ class PseudoMaskMetric(RunningSumMetric):
         return dict(
             areas=np.zeros((3, self.num_classes), np.int64),
             ignored=np.zeros(1, np.int64),
-            labelled=np.zeros(1, np.int64))
+            labelled=np.zeros(1, np.int64),
+            gt_images=np.zeros(1, np.int64),
+            no_gt_images=np.zeros(1, np.int64))
 
     def process(self, data_batch: Optional[dict],
                 data_samples: Sequence[dict]) -> None:
@@ -57,10 +59,13 @@ class PseudoMaskMetric(RunningSumMetric):
         for sample in data_samples:
             pred = sample_field(sample, 'pred_sem_seg')
             label = sample_field(sample, 'gt_sem_seg')
-            if pred is None or label is None:
+            if pred is None:
                 raise ValueError('PseudoMaskMetric: sample needs '
-                                 'pred_sem_seg and gt_sem_seg; it has '
+                                 'pred_sem_seg; it has '
                                  f'{list(sample.keys())}')
+            if label is None:
+                self.accumulate(no_gt_images=np.ones(1, np.int64))
+                continue
             if pred.size != label.size:
                 raise ValueError(
                     f'PseudoMaskMetric: pred_sem_seg {pred.shape} and '
@@ -74,7 +79,8 @@ class PseudoMaskMetric(RunningSumMetric):
                 ignored=np.array(
                     [(labelled & (pred.reshape(-1) == self.ignore_index)).sum()
                      ]),
-                labelled=np.array([labelled.sum()]))
+                labelled=np.array([labelled.sum()]),
+                gt_images=np.ones(1, np.int64))
 
     def compute_metrics(self, results: List[Dict[str, np.ndarray]]
                         ) -> Dict[str, float]:
@@ -85,14 +91,16 @@ class PseudoMaskMetric(RunningSumMetric):
 
         Returns:
             dict[str, float]: ``mIoU`` (NaN without labelled pixels) and
-            ``ignore_ratio``, in percent.
+            ``ignore_ratio``, in percent; nothing without ground truth.
         """
         total = self.total(results)
+        if self.no_ground_truth(total):
+            return {}
         table = PrettyTable(field_names=['Class', 'IoU'])
         for name, value in zip(self.dataset_meta['classes'],
                                area_iou(total['areas']) * 100):
             table.add_row([name, f'{value:.2f}'])
-        print_log('per-class pseudo-mask IoU:\n' + table.get_string(),
+        print_log(f'per-class IoU ({self.prefix}):\n' + table.get_string(),
                   logger='current')
         return dict(
             mIoU=float(mean_iou(total['areas'])),

@@ -1,8 +1,10 @@
 """Base of the metrics that keep one running sum per rank."""
+import logging
 from typing import Dict, List
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 
 class RunningSumMetric(BaseMetric):
@@ -13,6 +15,11 @@ class RunningSumMetric(BaseMetric):
     mmengine's ``collect_results`` gathers the ranks' entries, and
     ``compute_metrics`` sums them. Every rank holds its entry, zeros if it
     saw no image, so the ranks' lists are equally long.
+
+    A sample without ground truth (``gt_sem_seg``; a training split with
+    image-level labels only) is counted in ``no_gt_images`` and left out;
+    when no sample had any, the metric reports no figure and says why
+    (:meth:`no_ground_truth`).
 
     Note:
         A running sum counts every sample it is given: the evaluation
@@ -60,3 +67,21 @@ class RunningSumMetric(BaseMetric):
     def total(results: List[Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
         """Sum the ranks' entries key by key."""
         return {key: sum(r[key] for r in results) for key in results[0]}
+
+    def no_ground_truth(self, total: Dict[str, np.ndarray]) -> bool:
+        """Whether no image had ground truth; if so, say it in the log.
+
+        Args:
+            total (dict): The summed entry, with ``gt_images`` and
+                ``no_gt_images``.
+        """
+        skipped = int(total['no_gt_images'][0])
+        if skipped and total['gt_images'][0]:
+            print_log(f'{type(self).__name__}: {skipped} image(s) without '
+                      'ground truth left out', logger='current')
+        if total['gt_images'][0]:
+            return False
+        print_log(f'{type(self).__name__}: no ground truth (no image has '
+                  'gt_sem_seg): no figures', logger='current',
+                  level=logging.WARNING)
+        return True

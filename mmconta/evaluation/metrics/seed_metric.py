@@ -98,7 +98,9 @@ class SeedMetric(RunningSumMetric):
             seed_pixels=np.zeros(c, np.int64),
             own_context=np.zeros(c, np.int64),
             any_context=np.zeros(c, np.int64),
-            context_images=np.zeros(1, np.int64))
+            context_images=np.zeros(1, np.int64),
+            gt_images=np.zeros(1, np.int64),
+            no_gt_images=np.zeros(1, np.int64))
         if self.companions:
             # Per primary over all images: its seed pixels, and those on
             # its companion's ground truth.
@@ -140,6 +142,9 @@ class SeedMetric(RunningSumMetric):
                 name: sample_field(sample, name)
                 for name in ('cams', 'cam_keys', 'gt_sem_seg')
             }
+            if fields['gt_sem_seg'] is None:
+                self.accumulate(no_gt_images=np.ones(1, np.int64))
+                continue
             missing = [name for name, value in fields.items() if value is None]
             if missing:
                 raise ValueError(f'SeedMetric: sample lacks {missing}; it has '
@@ -177,7 +182,7 @@ class SeedMetric(RunningSumMetric):
                         seed[outside & (context > 0)],
                         minlength=num_classes),
                     context_images=np.ones(1, np.int64))
-            self.accumulate(**sums)
+            self.accumulate(gt_images=np.ones(1, np.int64), **sums)
 
     @staticmethod
     def _plane(value: np.ndarray, shape: tuple, name: str,
@@ -198,13 +203,16 @@ class SeedMetric(RunningSumMetric):
             results (list[dict]): One running sum per rank.
 
         Returns:
-            dict[str, float]: ``mIoU``, ``best_mIoU``, ``best_thr``; with
+            dict[str, float]: Nothing without ground truth; else ``mIoU``,
+            ``best_mIoU``, ``best_thr``; with
             context maps, ``context_share``, ``any_context_share`` and
             ``context_share.<class>``; with ``companions``,
             ``companion_share`` and ``companion_share.<primary>``; as plain
             floats (percentages but ``best_thr``).
         """
         total = self.total(results)
+        if self.no_ground_truth(total):
+            return {}
         classes = self.dataset_meta['classes']
         mious = mean_iou(total['areas'])
         fixed = self.thresholds.index(self.bg_thr)

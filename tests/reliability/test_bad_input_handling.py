@@ -20,6 +20,7 @@ from mmconta.datasets import base_wsss_dataset
 from mmconta.engine.hooks import ConfounderBankHook
 from mmconta.models import ContextAdjustedCAMHead
 from mmconta.registry import DATASETS, MODELS
+from mmconta.utils import set_num_classes
 
 REPO = Path(__file__).parents[2]
 CAM_SHAPES = 'configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py'
@@ -148,8 +149,12 @@ def test_a_class_in_no_image_gives_a_zero_confounder_and_finite_m(tmp_path):
     (CAM_SHAPES, 'model.head.num_classes'),
     (SEG_SHAPES, 'model.decode_head.num_classes'),
 ])
+@pytest.mark.parametrize('num_classes', [None, 7])
 def test_a_class_count_unlike_the_datasets_is_refused(tree, tmp_path, stage,
-                                                      key):
+                                                      key, num_classes):
+    """A model built with another count than the data's, as the config
+    says it (None) or by the top-level num_classes, stops before the first
+    step with the keys to set."""
     cfg = Config.fromfile(REPO / stage)
     # The folder tree has 3 foreground classes; the configs 6.
     cfg.train_dataloader = dict(
@@ -162,7 +167,29 @@ def test_a_class_count_unlike_the_datasets_is_refused(tree, tmp_path, stage,
     cfg.work_dir = str(tmp_path)
     cfg.experiment_name = uuid.uuid4().hex
     cfg.visualizer.name = cfg.experiment_name
+    if num_classes is not None:
+        set_num_classes(cfg, num_classes)
     runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError, match=f'{key} = [67], but the train '
-                       'dataset'):
+                       r'dataset .*: set num_classes = 4 \(top level'):
         runner.train()
+
+
+@pytest.mark.parametrize('stage,key,count', [
+    (CAM_SHAPES, 'head', 3),
+    (SEG_SHAPES, 'decode_head', 4),
+])
+def test_the_class_count_comes_from_the_class_list(tree, stage, key, count):
+    cfg = Config.fromfile(REPO / stage)
+    cfg.train_dataloader.dataset = dict(
+        type='FolderWSSSDataset', data_root=str(tree), img_suffix='.png')
+    assert set_num_classes(cfg) == 4
+    assert cfg.model[key].num_classes == count
+    assert set_num_classes(cfg, 9) == 9
+    assert cfg.model[key].num_classes == count + 5
+    with pytest.raises(ValueError, match='an int >= 2, got 1'):
+        set_num_classes(cfg, 1)
+    # A refiner has no class count; its config is left as it is.
+    refiner = Config.fromfile(
+        REPO / 'configs/irn/irn_r18-w16_1xb16-10e_shapes-96x96.py')
+    assert set_num_classes(refiner) is None

@@ -1,9 +1,11 @@
 """Images with image-level labels only: LabelFileWSSSDataset, its label
 files, and the errors a user's own files can cause."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmconta.datasets import label_file_wsss_dataset
@@ -11,6 +13,7 @@ from mmconta.datasets.image_label_file import read_image_label_file
 from mmconta.registry import DATASETS
 from tiny_data import expected_labels, make_label_file_tree
 
+REPO = Path(__file__).parents[2]
 CLASSES = ('background', 'cat', 'dog', 'cow')
 
 
@@ -140,3 +143,17 @@ def test_label_file_in_neither_format(tmp_path, text, match):
     path.write_text(text)
     with pytest.raises(ValueError, match=match):
         read_image_label_file(str(path))
+
+
+
+@pytest.mark.parametrize('pipeline', ['train_pipeline', 'cam_pipeline'])
+def test_the_synthetic_pipelines_run_without_masks(tree, pipeline):
+    """The shapes configs' classifier and CAM pipelines on a split of
+    labels only: no mask is loaded, the labels stay the file's."""
+    root, masks = tree
+    cfg = Config.fromfile(REPO / 'configs/_base_/datasets/shapes_cls.py')
+    dataset = build(root, pipeline=cfg[pipeline])
+    sample = dataset[0]['data_samples']
+    assert 'gt_sem_seg' not in sample and 'gt_context' not in sample
+    np.testing.assert_array_equal(sample.gt_img_labels.numpy(),
+                                  expected_labels(masks['train_000'], 4))

@@ -82,3 +82,11 @@ def test_forms_of_samples_agree_and_ranks_merge():
     rank1.process(None, as_dicts[2:])
     assert len(rank0.results) == len(rank1.results) == 1
     assert make().compute_metrics(rank0.results + rank1.results) == expected
+
+
+def test_no_ground_truth_gives_no_figure():
+    metric = make()
+    metric.process(None, [dict(pred_sem_seg=dict(data=np.ones((1, 2, 2))))])
+    assert metric.evaluate(1) == {}
+    with pytest.raises(ValueError, match='needs pred_sem_seg'):
+        metric.process(None, [dict(gt_sem_seg=dict(data=np.ones((1, 2, 2))))])

@@ -207,3 +207,14 @@ def test_companions_must_name_classes():
     metric = make(SeedMetric, companions=dict(a='horse'))
     with pytest.raises(ValueError, match="companions name \\['horse'\\]"):
         metric.process(None, SAMPLES)
+
+
+def test_images_without_ground_truth_are_left_out_or_give_no_figure():
+    """A training split of image-level labels only has no gt_sem_seg."""
+    unlabelled = dict(SAMPLES[0])
+    del unlabelled['gt_sem_seg']
+    metric = make(SeedMetric, thresholds=(0.2, ), bg_thr=0.5)
+    metric.process(None, [unlabelled, *SAMPLES])
+    assert metric.evaluate(3)['seed/mIoU'] == pytest.approx(100 * 11 / 18)
+    metric.process(None, [unlabelled])
+    assert metric.evaluate(1) == {}

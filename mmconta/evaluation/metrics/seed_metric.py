@@ -142,13 +142,14 @@ class SeedMetric(RunningSumMetric):
                 name: sample_field(sample, name)
                 for name in ('cams', 'cam_keys', 'gt_sem_seg')
             }
-            if fields['gt_sem_seg'] is None:
-                self.accumulate(no_gt_images=np.ones(1, np.int64))
-                continue
-            missing = [name for name, value in fields.items() if value is None]
+            missing = [name for name, value in fields.items()
+                       if value is None and name != 'gt_sem_seg']
             if missing:
                 raise ValueError(f'SeedMetric: sample lacks {missing}; it has '
                                  f'{list(sample.keys())}')
+            if fields['gt_sem_seg'] is None:
+                self.accumulate(no_gt_images=np.ones(1, np.int64))
+                continue
             peak, best = cam_argmax(fields['cams'], fields['cam_keys'])
             label = self._plane(fields['gt_sem_seg'], peak.shape,
                                 'gt_sem_seg', sample)

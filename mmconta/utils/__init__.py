@@ -13,7 +13,8 @@ from .set_env import register_all_modules
 
 __all__ = [
     'SAFE_GLOBALS', 'TRUSTED_CHECKPOINTS_ENV', 'CAMFile', 'cam_file_path',
-    'dataset_classes', 'drop_pretrained', 'enable_amp', 'is_temp_file', 'load_cam_file',
+    'dataset_classes', 'drop_pretrained', 'enable_amp', 'is_temp_file',
+    'load_cam_file',
     'load_from_local_safely', 'load_label_table', 'prepare_distributed',
     'prepare_output_dir',
     'register_all_modules', 'safe_loading', 'save_cam_file',

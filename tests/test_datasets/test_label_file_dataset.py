@@ -145,7 +145,6 @@ def test_label_file_in_neither_format(tmp_path, text, match):
         read_image_label_file(str(path))
 
 
-
 @pytest.mark.parametrize('pipeline', ['train_pipeline', 'cam_pipeline'])
 def test_the_synthetic_pipelines_run_without_masks(tree, pipeline):
     """The shapes configs' classifier and CAM pipelines on a split of

@@ -57,8 +57,8 @@ def shapes(tmp_path_factory):
     return make_shapes(tmp_path_factory.mktemp('shapes'))
 
 
-def test_two_rounds_on_labels_only_with_the_class_list_count(shapes,
-                                                            tmp_path):
+def test_two_rounds_on_labels_only_with_the_class_list_count(
+        shapes, tmp_path):
     # One class no image shows: the models get 7 foreground classes from
     # the class list where the synthetic configs say 6.
     data = labels_only_copy(shapes, tmp_path / 'data', extra_class='star')

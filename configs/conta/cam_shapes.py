@@ -16,3 +16,9 @@ seg = dict(
     config='{{fileDirname}}/../seg/'
     'deeplab-aspp_r18-w16_1xb16-10e_shapes-96x96.py',
     init_from_classifier=True)
+# CDA's bank (intervention='cda' or 'both'): the synthetic objects are
+# small, one class covering 4-10 % of its image (10th-90th percentile of
+# round 0's single-class pseudo-masks, easy mode), so CDA's least share of
+# 10 % would keep 6 of 300 images; 2 % keeps every single-class image of
+# the easy mode and 62 of 67 on the hard one, leaving out specks.
+cda = dict(min_fg_ratio=0.02)

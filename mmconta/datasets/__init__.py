@@ -1,12 +1,13 @@
 from .base_wsss_dataset import (BaseWSSSDataset, derangement,
                                 read_split_file)
 from .coco_wsss_dataset import COCOWSSSDataset
+from .flatten_pairs_collate import flatten_pairs_collate
 from .folder_wsss_dataset import FolderWSSSDataset
 from .image_label_file import ImageLabels, read_image_label_file
 from .label_file_wsss_dataset import LabelFileWSSSDataset
 from .pseudo_label_dataset import PseudoLabelDataset
 from .transforms import (LoadContextMap, LoadOptionalAnnotations,
-                         LoadPreviousMask, PackWSSSInputs,
+                         LoadPreviousMask, PackWSSSInputs, PasteInstances,
                          RecomputeImageLabels)
 from .voc_wsss_dataset import VOCWSSSDataset
 
@@ -14,6 +15,7 @@ __all__ = [
     'BaseWSSSDataset', 'COCOWSSSDataset', 'FolderWSSSDataset',
     'ImageLabels', 'LabelFileWSSSDataset', 'LoadContextMap',
     'LoadOptionalAnnotations', 'LoadPreviousMask', 'PackWSSSInputs',
-    'PseudoLabelDataset', 'RecomputeImageLabels', 'VOCWSSSDataset',
-    'derangement', 'read_image_label_file', 'read_split_file'
+    'PasteInstances', 'PseudoLabelDataset', 'RecomputeImageLabels',
+    'VOCWSSSDataset', 'derangement', 'flatten_pairs_collate',
+    'read_image_label_file', 'read_split_file'
 ]

@@ -10,6 +10,7 @@ from PIL import Image
 
 from mmconta.registry import DATASETS
 from mmconta.utils import cam_file_path, load_label_table
+from .instance_bank import read_index
 
 # What img_suffix='auto' looks for, in order.
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -93,7 +94,8 @@ class BaseWSSSDataset(BaseSegDataset):
     that the round loop fills in (:class:`ContaRoundRunner`), so no
     transform needs a folder of its own: ``cam_dir`` gives each image its
     ``cam_path`` (read by :class:`LoadCAM`), ``prev_mask_dir`` its
-    ``prev_mask_path`` (CONTA's x_m, read by :class:`LoadPreviousMask`).
+    ``prev_mask_path`` (CONTA's x_m, read by :class:`LoadPreviousMask`),
+    ``instance_dir`` CDA's instance bank (read by :class:`PasteInstances`).
     Every such file must exist when the dataset is built.
 
     Args:
@@ -111,6 +113,9 @@ class BaseWSSSDataset(BaseSegDataset):
             ``prev_mask_dir`` (the same in every process), CONTA's control
             that keeps C and the distribution of x_m but breaks the link
             between an image and its own mask. Defaults to None.
+        instance_dir (str, optional): An instance bank
+            (:mod:`mmconta.datasets.instance_bank`) whose objects
+            :class:`PasteInstances` pastes. Defaults to None.
         **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments;
             ``img_suffix='auto'`` takes the suffix of the first listed image
             (``.jpg``, ``.jpeg``, ``.png`` or ``.bmp``).
@@ -122,12 +127,14 @@ class BaseWSSSDataset(BaseSegDataset):
                  cam_dir: Optional[str] = None,
                  prev_mask_dir: Optional[str] = None,
                  prev_mask_shuffle_seed: Optional[int] = None,
+                 instance_dir: Optional[str] = None,
                  **kwargs) -> None:
         self.cls_label_file = cls_label_file
         self.drop_no_fg = drop_no_fg
         self.cam_dir = cam_dir
         self.prev_mask_dir = prev_mask_dir
         self.prev_mask_shuffle_seed = prev_mask_shuffle_seed
+        self.instance_dir = instance_dir
         super().__init__(**kwargs)
 
     def _join_prefix(self) -> None:
@@ -175,6 +182,10 @@ class BaseWSSSDataset(BaseSegDataset):
                 info['cam_path'] = cam_file_path(self.cam_dir, info['img_id'])
         if self.prev_mask_dir:
             self._add_previous_masks(data_list)
+        if self.instance_dir:
+            read_index(self.instance_dir)  # refuse a bank without index
+            for info in data_list:
+                info['instance_dir'] = self.instance_dir
         self._check_files_exist(data_list)
         labels = self._image_labels(data_list)
         if labels is None:

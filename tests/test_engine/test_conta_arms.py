@@ -65,13 +65,32 @@ def test_stage_injection_runs_the_round_and_stops_after_cam(
 def test_retraining_control_keeps_the_plain_head_and_the_round_seed(
         tmp_path, shapes_root, round0):
     work = run_arm(tmp_path, shapes_root, round0,
-                   "conta = dict(adjust=False)\nstop_after = 'cls'\n")
+                   "intervention = 'none'\nstop_after = 'cls'\n")
     ckpt = checkpoint(work)
     assert not any(k.startswith('head.query') for k in ckpt['state_dict'])
     # Round t trains with seed + t in every arm.
     dumped = (work / 'round_1/cls' / CAM_SHAPES).read_text()
     assert 'randomness = dict(seed=1)' in dumped
     assert not (work / 'round_1/cam').exists()
+
+
+def test_cda_banks_round_0s_objects_and_trains_on_pairs(
+        tmp_path, shapes_root, round0):
+    work = run_arm(tmp_path, shapes_root, round0,
+                   "intervention = 'cda'\nstop_after = 'cls'\n"
+                   # One epoch of round 0 leaves specks of foreground.
+                   'cda = dict(min_fg_ratio=0.0)\n')
+    record = done(work, 1, 'instances')
+    index = json.loads((work / 'round_1/instances/index.json').read_text())
+    assert record['instances'] == {k: len(v) for k, v in index.items()}
+    assert sum(record['instances'].values()) > 0
+    assert record['source'] == str(work / 'round_0/pseudo')
+    dumped = (work / 'round_1/cls' / CAM_SHAPES).read_text()
+    assert "collate_fn=dict(type='flatten_pairs_collate')" in dumped
+    assert str(work / 'round_1/instances') in dumped
+    # CDA alone: the plain head.
+    assert not any(k.startswith('head.query')
+                   for k in checkpoint(work)['state_dict'])
 
 
 def test_bad_arm_options(tmp_path, shapes_root):
@@ -86,6 +105,18 @@ def test_bad_arm_options(tmp_path, shapes_root):
         ContaRoundRunner(conta=dict(control='random'), **kwargs)
     with pytest.raises(ValueError, match='stop_after'):
         ContaRoundRunner(stop_after='bank', **kwargs)
+    with pytest.raises(ValueError, match="intervention='none'"):
+        ContaRoundRunner(conta=dict(adjust=False), **kwargs)
+    with pytest.raises(ValueError, match='intervention must be one of'):
+        ContaRoundRunner(intervention='paste', **kwargs)
+    with pytest.raises(ValueError, match='cda.source must be one of'):
+        ContaRoundRunner(intervention='cda', cda=dict(source='cam'),
+                         **kwargs)
+    plain = dict(kwargs, cls=dict(kwargs['cls'], cfg_options={
+        'train_dataloader.dataset.pipeline': [
+            dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]}))
+    with pytest.raises(ValueError, match="pipeline lacks"):
+        ContaRoundRunner(intervention='both', **plain)
 
 
 def test_segmentor_starts_from_the_rounds_classifier(round0):

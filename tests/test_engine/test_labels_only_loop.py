@@ -91,9 +91,12 @@ def test_masks_never_reach_training(shapes, tmp_path):
     the same images read with their masks (RecomputeImageLabels, which
     follows crops with the masks, is off in both)."""
     stage = Config.fromfile(REPO / CAM_CUSTOM)
-    options = {'train_dataloader.dataset.pipeline': [
-        t for t in stage.train_dataloader.dataset.pipeline
-        if t['type'] != 'RecomputeImageLabels']}
+    pipeline = stage.train_dataloader.dataset.pipeline
+    paste = pipeline[-1]
+    assert paste['type'] == 'PasteInstances'
+    paste['pipeline'] = [t for t in paste['pipeline']
+                         if t['type'] != 'RecomputeImageLabels']
+    options = {'train_dataloader.dataset.pipeline': pipeline}
     work = {}
     for masked in (False, True):
         data = labels_only_copy(shapes, tmp_path / f'data{masked}',

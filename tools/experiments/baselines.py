@@ -66,6 +66,11 @@ BALANCED = SEG_LOSS + 'ClassBalancedCrossEntropyLoss'
 CLASS_NORM = 'refine.cfg_options.model.class_norm='
 MIX = ['refine.cfg_options.model.cam_mix=0.5',
        'refine.cfg_options.model.bg_thr=0.5']
+# The same mix against a threshold chosen on the walks of irn_both's six
+# sets: the best worst mode of refined - seed over cam_mix 0-0.5 and
+# bg_thr 0.5-0.75.
+MIX55 = ['refine.cfg_options.model.cam_mix=0.5',
+         'refine.cfg_options.model.bg_thr=0.55']
 CONTROL = {
     'cam': [SEG_LOSS + 'CrossEntropyLoss'],
     'irn': [SEG_LOSS + 'CrossEntropyLoss', CLASS_NORM + 'False'],
@@ -123,6 +128,8 @@ VARIANTS = {
     # (BaseRefiner.cam_mix) against the seeds' own threshold, on top of
     # *_both; SEAM's PSA background gives way to that threshold.
     'irn_mix': ('irn', BEFORE_WALK, [CLASS_NORM + 'True', *MIX, BALANCED]),
+    'irn_mix55': ('irn', BEFORE_WALK,
+                  [CLASS_NORM + 'True', *MIX55, BALANCED]),
     'seam_mix': ('seam', BEFORE_WALK,
                  [CLASS_NORM + 'True', *MIX, BALANCED,
                   'refine.cfg_options.model.bg_alpha=None']),
@@ -130,7 +137,7 @@ VARIANTS = {
 # Contrasts beyond each variant's base: (variant, reference run).
 CONTRASTS = (('irn_both', 'irn_classnorm_ce'),
              ('seam_both', 'seam_classnorm_ce'), ('irn_mix', 'irn_both'),
-             ('seam_mix', 'seam_both'))
+             ('irn_mix55', 'irn_both'), ('seam_mix', 'seam_both'))
 THRESHOLDS = tuple(np.round(np.arange(0.3, 0.76, 0.05), 2))
 
 

@@ -6,10 +6,12 @@ conta config (default ``configs/conta/cam_shapes.py``):
 * ``confounded``: the synthetic benchmark with class-specific context
   textures (``--confounding``) and co-occurring classes
   (``--cooccurrence``); ``control``: both at 0, same generator seed.
-* arms: ``retrain`` (the retraining control, ``conta.adjust=False``: round
-  1 exactly as CONTA's, without M), ``classifier``, ``input`` or
-  ``stage<k>`` (where M enters, ``conta.head.inject``), and
-  ``shuffled-<placement>`` (each image gets another image's x_m).
+* arms: ``retrain`` (the retraining control, ``intervention='none'``:
+  round 1 exactly as CONTA's, without M), ``classifier``, ``input`` or
+  ``stage<k>`` (where M enters, ``conta.head.inject``),
+  ``shuffled-<placement>`` (each image gets another image's x_m), ``cda``
+  (CDA's pasted objects instead of M) and ``both`` (CDA and CONTA at the
+  config's placement).
 * Each (set, data seed) runs round 0 once, with training seed 0, in
   ``runs/<set>_d<d>/round0``; every arm's run ``runs/<set>_d<d>/s<s>_<arm>``
   links that round 0 and trains round 1 with seed ``s + 1`` (the round
@@ -64,7 +66,9 @@ CONTROL_ARM = 'retrain'
 def arm_options(arm: str) -> List[str]:
     """``tools/train.py --cfg-options`` of an arm."""
     if arm == CONTROL_ARM:
-        return ['conta.adjust=False']
+        return ['intervention=none']
+    if arm in ('cda', 'both'):
+        return [f'intervention={arm}']
     if arm.startswith('shuffled-'):
         return [f'conta.head.inject={arm[len("shuffled-"):]}',
                 'conta.control=shuffled']

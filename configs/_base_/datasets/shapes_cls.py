@@ -10,15 +10,22 @@ train_pipeline = [
     # The mask where the split has one, for RecomputeImageLabels; a split
     # of image-level labels only (LabelFileWSSSDataset) trains without.
     dict(type='LoadOptionalAnnotations'),
+    # CDA's pasted copy (intervention='cda' or 'both', rounds t >= 1: the
+    # round loop gives the dataset an instance bank); otherwise the
+    # transforms below run once, as listed.
     dict(
-        type='RandomResize',
-        scale=(112, 112),
-        ratio_range=(0.9, 1.2),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RecomputeImageLabels'),
-    dict(type='PackWSSSInputs'),
+        type='PasteInstances',
+        pipeline=[
+            dict(
+                type='RandomResize',
+                scale=(112, 112),
+                ratio_range=(0.9, 1.2),
+                keep_ratio=True),
+            dict(type='RandomCrop', crop_size=crop_size),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='RecomputeImageLabels'),
+            dict(type='PackWSSSInputs'),
+        ]),
 ]
 val_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]
 # CAM generation (batch_size=1: CAMGenerationLoop makes its own batches):

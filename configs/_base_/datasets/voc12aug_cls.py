@@ -10,18 +10,26 @@ train_pipeline = [
     # x_m from round 1 on (the round loop sets the dataset's prev_mask_dir).
     dict(type='LoadPreviousMask'),
     dict(type='LoadAnnotations'),
-    # keep_ratio fits the long side to 512 x r: r in 0.625-1.25 is IRN's
-    # long side of 320-640 pixels.
+    # CDA's pasted copy (intervention='cda' or 'both', rounds t >= 1: the
+    # round loop gives the dataset an instance bank); otherwise the
+    # transforms below run once, as listed.
     dict(
-        type='RandomResize',
-        scale=(512, 512),
-        ratio_range=(0.625, 1.25),
-        keep_ratio=True),
-    # Smaller images are padded to 512 by the data preprocessor, as IRN
-    # pads its crops. IRN keeps the image's labels after the crop; so do we.
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackWSSSInputs'),
+        type='PasteInstances',
+        pipeline=[
+            # keep_ratio fits the long side to 512 x r: r in 0.625-1.25 is
+            # IRN's long side of 320-640 pixels.
+            dict(
+                type='RandomResize',
+                scale=(512, 512),
+                ratio_range=(0.625, 1.25),
+                keep_ratio=True),
+            # Smaller images are padded to 512 by the data preprocessor, as
+            # IRN pads its crops. IRN keeps the image's labels after the
+            # crop; so do we.
+            dict(type='RandomCrop', crop_size=crop_size),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='PackWSSSInputs'),
+        ]),
 ]
 # Labels come with the data info; no mask is needed to score the classifier.
 val_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackWSSSInputs')]

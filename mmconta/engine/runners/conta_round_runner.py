@@ -12,20 +12,27 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from mmengine.config import Config
-from mmengine.dist import barrier, is_main_process
+from mmengine.dist import barrier, get_rank, get_world_size, is_main_process
 from mmengine.logging import MMLogger, print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 from PIL import Image
 
-from mmconta.registry import RUNNERS
+from mmconta.datasets.instance_bank import write_index, write_instances
+from mmconta.registry import DATASETS, RUNNERS
 from mmconta.utils import (enable_amp, prepare_distributed, set_data_root,
                            set_num_classes, write_atomic)
 
 STAGES = ('cls', 'cam', 'refiner', 'refine', 'seg', 'seg_train')
 REFINE_STAGES = ('refiner', 'refine')
+# CDA's instance bank, before round t >= 1's classifier.
+INSTANCE_STAGE = 'instances'
 # Which stage config each stage runs.
-_STAGE_CONFIG = dict(cls='cls', cam='cls', refiner='refine', refine='refine',
-                     seg='seg', seg_train='seg')
+_STAGE_CONFIG = dict(instances='cls', cls='cls', cam='cls', refiner='refine',
+                     refine='refine', seg='seg', seg_train='seg')
+INTERVENTIONS = ('conta', 'cda', 'both', 'none')
+# Where CDA's bank cuts its objects from: round t-1's pseudo-masks or its
+# segmentor's masks of the training split.
+CDA_SOURCES = ('pseudo', 'seg_train')
 DONE_FILE = 'DONE'
 # Where seg_train writes the segmentor's foreground probability (soft x_m).
 FG_PROB_DIR = 'fg_prob'
@@ -43,10 +50,17 @@ def _write_json(path: str, obj) -> None:
 class ContaRoundRunner:
     """Run CONTA's rounds, each a chain of mmengine runs talking by files.
 
-    Round 0 is the baseline; round t >= 1 retrains the classifier with
+    Round 0 is the baseline; round t >= 1 retrains the classifier with an
+    intervention against the context (``intervention``): CONTA's
     :class:`ContextAdjustedCAMHead`, whose confounder set and x_m are round
-    t-1's files. Each round runs these stages, each in
+    t-1's files, CDA's pasted objects (:class:`PasteInstances`, from an
+    instance bank of round t-1's masks), both, or none (the retraining
+    control). Each round runs these stages, each in
     ``<work_dir>/round_<t>/<stage>/``:
+
+    ``instances`` (rounds t >= 1 with CDA)
+        CDA's instance bank (:mod:`mmconta.datasets.instance_bank`) from
+        round t-1's masks of the training images.
 
     ``cls``
         Train the classifier (``cls.config``).
@@ -95,12 +109,20 @@ class ContaRoundRunner:
         refine (dict, optional): The same for the refinement stages (with
             ``init_from_classifier`` too). None: no refinement, the CAM
             stage's masks are the pseudo-masks.
+        intervention (str): Rounds t >= 1: ``'conta'`` (CONTA's context
+            adjustment, the default), ``'cda'`` (CDA's pasted objects),
+            ``'both'``, or ``'none'`` (the retraining control: round t run
+            as CONTA's round t, same pipeline, schedule and seed, without
+            M).
         conta (dict): ``head`` (options of ``ContextAdjustedCAMHead``,
-            e.g. ``inject``), ``bank`` (options of ``ConfounderBankHook``),
-            ``adjust`` (bool, default True: False is the retraining control,
-            round t >= 1 run as CONTA's round t, same pipeline, schedule and
-            seed, without M) and ``control`` (None, or ``'shuffled'``: each
-            image gets another image's x_m).
+            e.g. ``inject``), ``bank`` (options of ``ConfounderBankHook``)
+            and ``control`` (None, or ``'shuffled'``: each image gets
+            another image's x_m).
+        cda (dict): CDA's instance bank: ``source`` (``'pseudo'``, round
+            t-1's pseudo-masks, as CDA; or ``'seg_train'``, its segmentor's
+            masks) and ``min_fg_ratio``, ``max_fg_ratio`` (CDA's 0.1 and
+            0.7). The paste itself is the options of the classifier
+            pipeline's :class:`PasteInstances`.
         stop_after (str, optional): The last round stops after this stage
             (e.g. ``'seg'`` when its train-split masks and bank are not
             needed); its summary row leaves the skipped columns empty.
@@ -125,6 +147,8 @@ class ContaRoundRunner:
                  seg: dict,
                  refine: Optional[dict] = None,
                  conta: Optional[dict] = None,
+                 intervention: str = 'conta',
+                 cda: Optional[dict] = None,
                  stop_after: Optional[str] = None,
                  data_root: Optional[str] = None,
                  num_classes: Optional[int] = None,
@@ -151,8 +175,32 @@ class ContaRoundRunner:
                     'refine: its config must set cam_labels, the options of '
                     'the CAM stage\'s training labels for the refiner '
                     '(bg_thr, ignore_band, crf)')
-        self.conta = dict(head=dict(), bank=dict(), adjust=True,
-                          control=None)
+        if 'adjust' in (conta or {}):
+            raise ValueError(
+                'conta.adjust is now intervention: conta.adjust=False is '
+                "intervention='none', True is intervention='conta'")
+        if intervention not in INTERVENTIONS:
+            raise ValueError(f'intervention must be one of {INTERVENTIONS}, '
+                             f'got {intervention!r}')
+        self.intervention = intervention
+        self.cda = dict(source='pseudo', min_fg_ratio=0.1, max_fg_ratio=0.7)
+        unknown = set(cda or {}) - set(self.cda)
+        if unknown:
+            raise ValueError(f'cda: unknown keys {sorted(unknown)}; known: '
+                             f'{sorted(self.cda)}')
+        self.cda.update(cda or {})
+        if self.cda['source'] not in CDA_SOURCES:
+            raise ValueError(f'cda.source must be one of {CDA_SOURCES}, got '
+                             f'{self.cda["source"]!r}')
+        if self.pastes:
+            pipeline = self.stage_cfgs['cls'].train_dataloader.dataset.get(
+                'pipeline', [])
+            if not any(t.get('type') == 'PasteInstances' for t in pipeline):
+                raise ValueError(
+                    f'intervention={intervention!r} pastes with '
+                    'PasteInstances, which the classifier\'s train pipeline '
+                    'lacks (see configs/_base_/datasets/shapes_cls.py)')
+        self.conta = dict(head=dict(), bank=dict(), control=None)
         unknown = set(conta or {}) - set(self.conta)
         if unknown:
             raise ValueError(f'conta: unknown keys {sorted(unknown)}; known: '
@@ -196,6 +244,8 @@ class ContaRoundRunner:
             seg=cfg.seg,
             refine=cfg.get('refine'),
             conta=cfg.get('conta'),
+            intervention=cfg.get('intervention', 'conta'),
+            cda=cfg.get('cda'),
             stop_after=cfg.get('stop_after'),
             data_root=cfg.get('data_root'),
             num_classes=cfg.get('num_classes'),
@@ -221,17 +271,33 @@ class ContaRoundRunner:
         return 'refine' in self.stage_cfgs
 
     @property
+    def adjusts(self) -> bool:
+        """Whether rounds t >= 1 train CONTA's context-adjusted head."""
+        return self.intervention in ('conta', 'both')
+
+    @property
+    def pastes(self) -> bool:
+        """Whether rounds t >= 1 train on CDA's pasted copies too."""
+        return self.intervention in ('cda', 'both')
+
+    @property
     def stages(self) -> Tuple[str, ...]:
         """This method's stages, in order."""
         return tuple(s for s in STAGES
                      if self.refines or s not in REFINE_STAGES)
 
     def stages_of_round(self, t: int) -> Tuple[str, ...]:
-        """Round t's stages: all of them but in a last round cut short by
-        ``stop_after``."""
-        if self.stop_after is None or t < self.rounds - 1:
-            return self.stages
-        return self.stages[:self.stages.index(self.stop_after) + 1]
+        """Round t's stages: all of them (with CDA's bank first from round
+        1) but in a last round cut short by ``stop_after``."""
+        stages = self.stages
+        if self.stop_after is not None and t == self.rounds - 1:
+            stages = stages[:stages.index(self.stop_after) + 1]
+        if t > 0 and self.pastes:
+            stages = (INSTANCE_STAGE, ) + stages
+        return stages
+
+    def instance_dir(self, t: int) -> str:
+        return self.stage_dir(t, INSTANCE_STAGE)
 
     def bank_file(self, t: int) -> str:
         return osp.join(self.round_dir(t), 'bank', 'confounder_bank.npz')
@@ -247,6 +313,7 @@ class ContaRoundRunner:
             list[dict]: The summary rows, one per round.
         """
         run_stage: Dict[str, Callable[[int, Config], dict]] = {
+            INSTANCE_STAGE: self._bank_instances,
             'cls': self._train_classifier,
             'cam': self._generate_cams,
             'refiner': self._train_refiner,
@@ -316,6 +383,8 @@ class ContaRoundRunner:
         t = self.round_to_test(round)
         self._open_log()
         evaluate: Dict[str, Callable[[int, Config], dict]] = {
+            # Files, not figures: nothing to evaluate again.
+            INSTANCE_STAGE: lambda *args: dict(metrics={}),
             'cls': partial(self._validate, stage='cls'),
             'cam': self._generate_cams,
             # Its DONE holds no metrics: the walk is scored in ``refine``.
@@ -454,7 +523,7 @@ class ContaRoundRunner:
         """Whether CONTA's CAMs read x_m (M in the backbone, or M's term in
         the CAMs), so that the CAM stage loads it too."""
         head = self.conta['head']
-        return self.conta['adjust'] and (
+        return self.adjusts and (
             head.get('inject', 'classifier') != 'classifier'
             or head.get('cam_with_context', False))
 
@@ -477,16 +546,24 @@ class ContaRoundRunner:
         of each image: its dataset gets ``prev_mask_dir``, read by the
         pipeline's :class:`LoadPreviousMask`. Validation is dropped: val
         images have no x_m (the segmentor predicts the training split only).
-        The retraining control (``conta.adjust=False``) keeps the same data
-        and schedule and the plain head.
+        The retraining control (``intervention='none'``) keeps the same
+        data and schedule and the plain head. With CDA the classifier's
+        dataset also gets round t's instance bank, whose copies
+        :class:`PasteInstances` pairs with the images, and the batches are
+        flattened (:func:`flatten_pairs_collate`).
         """
-        if self.conta['adjust']:
+        if self.adjusts:
             cfg.model.head.update(type='ContextAdjustedCAMHead',
                                   bank_file=self.bank_file(t - 1),
                                   **self.conta['head'])
         if stage == 'cls':
             cfg.train_dataloader.dataset.update(self._previous_mask_inputs(t))
             cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+            if self.pastes:
+                cfg.train_dataloader.dataset.instance_dir = \
+                    self.instance_dir(t)
+                cfg.train_dataloader.collate_fn = dict(
+                    type='flatten_pairs_collate')
         elif self.context_at_cam:
             cfg.test_dataloader.dataset.update(self._previous_mask_inputs(t))
 
@@ -526,6 +603,33 @@ class ContaRoundRunner:
         runner.train()
         return runner, dict(
             resumed_from=checkpoint and osp.basename(checkpoint))
+
+    def _bank_instances(self, t: int, cfg: Config) -> dict:
+        """CDA's instance bank of round t from round t-1's masks."""
+        source = DATASETS.build(
+            dict(cfg.train_dataloader.dataset, pipeline=[]))
+        images = [(info['img_id'], info['img_path'])
+                  for info in map(source.get_data_info, range(len(source)))]
+        mask_dir = (self.pseudo_dir(t - 1) if self.cda['source'] == 'pseudo'
+                    else self.stage_dir(t - 1, 'seg_train'))
+        classes = source.metainfo['classes']
+        os.makedirs(self.instance_dir(t), exist_ok=True)
+        write_instances(
+            images, mask_dir, self.instance_dir(t), classes,
+            self.cda['min_fg_ratio'], self.cda['max_fg_ratio'],
+            get_rank(), get_world_size())
+        barrier()
+        counts = {}
+        if is_main_process():
+            counts = write_index(self.instance_dir(t), classes)
+            empty = [name for name, n in counts.items() if not n]
+            if empty:
+                self._log(
+                    f'round {t} instances: no simple image of {empty} in '
+                    f'{mask_dir}: CDA pastes no object of these classes',
+                    logging.WARNING)
+        barrier()
+        return dict(metrics={}, instances=counts, source=mask_dir)
 
     def _train_classifier(self, t: int, cfg: Config) -> dict:
         runner, record = self._train(cfg)

@@ -144,4 +144,3 @@ class PasteInstances(BaseTransform):
                 f'max_size={self.max_size}, max_rotation='
                 f'{self.max_rotation}, prob={self.prob}, '
                 f'pipeline={self.pipeline})')
-

@@ -8,3 +8,6 @@ cls = dict(
 seg = dict(
     config='{{fileDirname}}/../seg/'
     'deeplab-aspp_r18-w16_1xb16-10e_custom-96x96.py')
+# CDA's own least share of the image for a bank object (cam_shapes.py's 2 %
+# is for the synthetic set's small shapes).
+cda = dict(min_fg_ratio=0.1)

@@ -20,6 +20,20 @@ def read_class_file(path: str) -> tuple:
     return names
 
 
+def metainfo_with_classes(metainfo: Optional[dict], classes: tuple,
+                          source: str) -> dict:
+    """``metainfo`` with a dataset's class list (and VOC's palette unless
+    it has one); ``classes`` it already holds must be the same."""
+    metainfo = dict(metainfo or {})
+    if 'classes' in metainfo and tuple(metainfo['classes']) != classes:
+        raise ValueError(
+            f'metainfo classes {list(metainfo["classes"])} disagree with '
+            f'{source}: {list(classes)}')
+    metainfo.update(classes=classes)
+    metainfo.setdefault('palette', voc_palette(len(classes)))
+    return metainfo
+
+
 @DATASETS.register_module()
 class FolderWSSSDataset(BaseWSSSDataset):
     """Any dataset in PASCAL VOC's folder layout, with its class list.
@@ -50,13 +64,6 @@ class FolderWSSSDataset(BaseWSSSDataset):
         if data_root is not None and not osp.isabs(class_file):
             class_file = osp.join(data_root, class_file)
         classes = read_class_file(class_file)
-        metainfo = dict(metainfo or {})
-        if 'classes' in metainfo and tuple(metainfo['classes']) != classes:
-            raise ValueError(
-                f'metainfo classes {list(metainfo["classes"])} disagree with '
-                f'{class_file}: {list(classes)}')
-        metainfo.update(classes=classes)
-        metainfo.setdefault('palette', voc_palette(len(classes)))
         self.class_file = class_file
         super().__init__(
             ann_file=ann_file,
@@ -64,5 +71,5 @@ class FolderWSSSDataset(BaseWSSSDataset):
             seg_map_suffix=seg_map_suffix,
             data_prefix=data_prefix,
             data_root=data_root,
-            metainfo=metainfo,
+            metainfo=metainfo_with_classes(metainfo, classes, class_file),
             **kwargs)

@@ -6,9 +6,8 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmconta.registry import DATASETS
-from mmconta.utils import voc_palette
 from .base_wsss_dataset import IMAGE_SUFFIXES, BaseWSSSDataset
-from .folder_wsss_dataset import read_class_file
+from .folder_wsss_dataset import metainfo_with_classes, read_class_file
 from .image_label_file import ImageLabels, read_image_label_file
 
 UNLABELLED = ('skip', 'background')
@@ -97,13 +96,6 @@ class LabelFileWSSSDataset(BaseWSSSDataset):
                                  'class_file')
         self.class_file = class_file
         self._check_classes(classes, source)
-        metainfo = dict(metainfo or {})
-        if 'classes' in metainfo and tuple(metainfo['classes']) != classes:
-            raise ValueError(
-                f'metainfo classes {list(metainfo["classes"])} disagree with '
-                f'{source}: {list(classes)}')
-        metainfo.update(classes=classes)
-        metainfo.setdefault('palette', voc_palette(len(classes)))
         self.unlabelled = unlabelled
         super().__init__(
             ann_file=ann_file,
@@ -111,7 +103,7 @@ class LabelFileWSSSDataset(BaseWSSSDataset):
             seg_map_suffix=seg_map_suffix,
             data_prefix=data_prefix,
             data_root=data_root,
-            metainfo=metainfo,
+            metainfo=metainfo_with_classes(metainfo, classes, source),
             **kwargs)
 
     def _check_classes(self, classes: tuple, source: str) -> None:

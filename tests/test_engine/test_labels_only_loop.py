@@ -115,3 +115,18 @@ def test_masks_never_reach_training(shapes, tmp_path):
     assert len(labels_only) == 12 and labels_only == with_masks
     assert done(work[False], 0, 'cam')['metrics'] == {}
     assert 'seed/mIoU' in done(work[True], 0, 'cam')['metrics']
+
+
+def test_without_any_mask_the_segmentor_trains_unvalidated(shapes, tmp_path):
+    """No split has masks: the seg stage's validation is switched off, as
+    docs/user_guides/custom_data.md says, and the round still ends."""
+    data = labels_only_copy(shapes, tmp_path / 'data')
+    work = tmp_path / 'work'
+    seg = {k: v for k, v in SMALL.items() if not k.startswith('val_')}
+    seg.update(val_dataloader=None, val_cfg=None, val_evaluator=None)
+    train(write_config(
+        tmp_path / 'conta.py', data, rounds=1,
+        extra=f'seg = dict(cfg_options={seg!r})\n'
+        "stop_after = 'seg'\n"), work)
+    assert done(work, 0, 'seg')['metrics'] == {}
+    assert summary(work)[0]['seg_val_miou'] is None

@@ -25,7 +25,8 @@ from train import (add_common_args, load_config,  # noqa: E402
 
 from mmconta.engine import ContaRoundRunner  # noqa: E402
 from mmconta.registry import RUNNERS  # noqa: E402
-from mmconta.utils import prepare_distributed, register_all_modules  # noqa
+from mmconta.utils import (prepare_distributed,  # noqa: E402
+                           register_all_modules, set_num_classes)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +72,8 @@ def main() -> None:
             parser.error('--round is for round-loop configs '
                          '(configs/conta), not ' + args.config)
         cfg.load_from = args.checkpoint
+        # After the arguments are checked: this reads the data's class list.
+        set_num_classes(cfg, cfg.get('num_classes'))
     prepare_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)

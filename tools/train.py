@@ -62,9 +62,6 @@ def load_config(args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)
-    if 'runner_type' not in cfg:
-        # The round loop does this for each of its stages.
-        set_num_classes(cfg, cfg.get('num_classes'))
     return cfg
 
 
@@ -72,6 +69,9 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args)
+    if 'runner_type' not in cfg:
+        # The round loop does this for each of its stages.
+        set_num_classes(cfg, cfg.get('num_classes'))
     if args.amp:
         # A round-loop config hands it to every training stage.
         if 'runner_type' in cfg:

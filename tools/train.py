@@ -5,12 +5,14 @@ Arguments follow mmseg's ``tools/train.py``; ``--data-root`` is ours.
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmconta.registry import RUNNERS
-from mmconta.utils import (enable_amp, prepare_distributed,
+from mmconta.utils import (PretrainedWeightsError, enable_amp,
+                           prepare_distributed, prepare_pretrained,
                            register_all_modules, set_data_root,
                            set_num_classes)
 
@@ -45,6 +47,10 @@ def parse_args() -> argparse.Namespace:
         help='resume from the latest checkpoint in the work dir')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--no-pretrained', action='store_true',
+        help='train from random weights: drop every pretrained-weight load '
+        '(for a round loop, of every stage), with a warning')
     add_common_args(parser)
     return parse_with_rank(parser)
 
@@ -80,12 +86,19 @@ def main() -> None:
             enable_amp(cfg)
     if args.resume:
         cfg.resume = True
+    if args.no_pretrained:
+        cfg.no_pretrained = True
     prepare_distributed(cfg)
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        if 'runner_type' in cfg:
+            # It checks or drops each stage's loads before round 0.
+            runner = RUNNERS.build(cfg)
+        else:
+            prepare_pretrained(cfg.model, cfg.get('no_pretrained', False))
+            runner = Runner.from_cfg(cfg)
+        runner.train()
+    except PretrainedWeightsError as e:
+        sys.exit(f'tools/train.py: error: {e}')
 
 
 if __name__ == '__main__':

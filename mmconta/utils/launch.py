@@ -35,33 +35,6 @@ def set_data_root(cfg: Config, data_root: str) -> int:
     return changed
 
 
-def drop_pretrained(node: Any) -> int:
-    """Remove every pretrained-weight load from a (model) config, in place.
-
-    ``init_cfg=dict(type='Pretrained', ...)`` entries are dropped and
-    ``pretrained`` keys set to None, so that a model builds with random
-    weights where none can be downloaded (tests, benchmarks, offline use).
-
-    Returns:
-        int: How many loads were removed.
-    """
-    removed = 0
-    if isinstance(node, dict):
-        init_cfg = node.get('init_cfg')
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            node.pop('init_cfg')
-            removed += 1
-        if node.get('pretrained') is not None:
-            node['pretrained'] = None
-            removed += 1
-        for value in node.values():
-            removed += drop_pretrained(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            removed += drop_pretrained(item)
-    return removed
-
-
 def enable_amp(cfg: Config) -> None:
     """Switch a training config to mixed precision, on a GPU or a CPU.
 

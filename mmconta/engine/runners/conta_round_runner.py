@@ -19,7 +19,8 @@ from PIL import Image
 
 from mmconta.datasets.instance_bank import write_index, write_instances
 from mmconta.registry import DATASETS, RUNNERS
-from mmconta.utils import (enable_amp, prepare_distributed, set_data_root,
+from mmconta.utils import (enable_amp, prepare_distributed,
+                           prepare_pretrained, set_data_root,
                            set_num_classes, write_atomic)
 
 STAGES = ('cls', 'cam', 'refiner', 'refine', 'seg', 'seg_train')
@@ -138,6 +139,10 @@ class ContaRoundRunner:
         work_dir, launcher: As for mmengine.
         amp (bool): Mixed precision in the training stages
             (``tools/train.py --amp``).
+        no_pretrained (bool): Train every stage from random weights
+            (``tools/train.py --no-pretrained``). Otherwise each stage's
+            pretrained loads are checked before round 0 starts, so that a
+            missing file fails the run at once, not hours later.
     """
 
     def __init__(self,
@@ -154,7 +159,8 @@ class ContaRoundRunner:
                  num_classes: Optional[int] = None,
                  randomness: Optional[dict] = None,
                  launcher: str = 'none',
-                 amp: bool = False) -> None:
+                 amp: bool = False,
+                 no_pretrained: bool = False) -> None:
         if rounds < 1:
             raise ValueError(f'rounds must be >= 1, got {rounds}')
         self.work_dir = osp.abspath(work_dir)
@@ -218,6 +224,7 @@ class ContaRoundRunner:
         self.randomness = randomness or dict(seed=0)
         self.launcher = launcher
         self.amp = amp
+        self.no_pretrained = no_pretrained
         self.logger: Optional[MMLogger] = None
 
     @staticmethod
@@ -251,7 +258,8 @@ class ContaRoundRunner:
             num_classes=cfg.get('num_classes'),
             randomness=cfg.get('randomness'),
             launcher=cfg.get('launcher', 'none'),
-            amp=cfg.get('amp', False))
+            amp=cfg.get('amp', False),
+            no_pretrained=cfg.get('no_pretrained', False))
 
     # Paths ------------------------------------------------------------
     def round_dir(self, t: int) -> str:
@@ -322,6 +330,9 @@ class ContaRoundRunner:
             'seg_train': self._predict_train_split,
         }
         self._open_log()
+        for name, cfg in self.stage_cfgs.items():
+            prepare_pretrained(cfg.get('model'), self.no_pretrained,
+                               where=f'{name} stage: ')
         rows = []
         for t in range(self.rounds):
             for stage in self.stages_of_round(t):

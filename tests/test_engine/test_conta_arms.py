@@ -53,7 +53,15 @@ def test_stage_injection_runs_the_round_and_stops_after_cam(
     assert weights['head.context_conv.weight'].shape[1] == 1
     assert 'head.query.weight' in weights
     # The CAM stage loaded x_m: every training image has its CAM.
-    assert done(work, 1, 'cam')['written'] == 12
+    cam, cls = done(work, 1, 'cam'), done(work, 1, 'cls')
+    assert cam['written'] == 12
+    # Costs for tools/experiments/dry_run.py: time per iteration (per
+    # image for the CAM loop's batches of 1) and this process's peak.
+    assert cls['iterations'] > 0
+    for record, timed in ((cls, 'seconds_per_iter'),
+                          (cam, 'seconds_per_batch')):
+        assert 0 < record[timed] < record['seconds']
+        assert record['peak_rss_mb'] > 100
     assert not (work / 'round_1/seg').exists()
     rows = summary(work)
     assert rows[1]['seed_miou'] is not None

@@ -19,9 +19,9 @@ from PIL import Image
 
 from mmconta.datasets.instance_bank import write_index, write_instances
 from mmconta.registry import DATASETS, RUNNERS
-from mmconta.utils import (enable_amp, prepare_distributed,
-                           prepare_pretrained, set_data_root,
-                           set_num_classes, write_atomic)
+from mmconta.utils import (enable_amp, peak_memory, prepare_distributed,
+                           prepare_pretrained, reset_peak_memory,
+                           set_data_root, set_num_classes, write_atomic)
 
 STAGES = ('cls', 'cam', 'refiner', 'refine', 'seg', 'seg_train')
 REFINE_STAGES = ('refiner', 'refine')
@@ -342,9 +342,12 @@ class ContaRoundRunner:
                     continue
                 self._log(f'round {t} {stage}: running')
                 start = time.time()
+                reset_peak_memory()
                 record = run_stage[stage](t, self._stage_cfg(t, stage))
                 gc.collect()
                 record['seconds'] = round(time.time() - start, 1)
+                # This process's (rank 0's in the DONE record).
+                record.update(peak_memory())
                 if is_main_process():
                     _write_json(done, record)
                 barrier()
@@ -591,7 +594,8 @@ class ContaRoundRunner:
         return runner, dict(
             metrics=_plain(metrics),
             written=runner.test_loop.num_written,
-            kept=runner.test_loop.num_kept)
+            kept=runner.test_loop.num_kept,
+            seconds_per_batch=_seconds_per_iter(runner, 'test'))
 
     def _train(self, cfg: Config) -> Tuple[Runner, dict]:
         """Train; the record says which checkpoint it resumed from."""
@@ -613,7 +617,9 @@ class ContaRoundRunner:
         runner = self._build(cfg)
         runner.train()
         return runner, dict(
-            resumed_from=checkpoint and osp.basename(checkpoint))
+            resumed_from=checkpoint and osp.basename(checkpoint),
+            iterations=runner.iter,
+            seconds_per_iter=_seconds_per_iter(runner, 'train'))
 
     def _bank_instances(self, t: int, cfg: Config) -> dict:
         """CDA's instance bank of round t from round t-1's masks."""
@@ -799,6 +805,19 @@ class ContaRoundRunner:
                   f'({osp.join(self.work_dir, SUMMARY_FILE)}):\n'
                   + summary_table(rows))
         return rows
+
+
+def _seconds_per_iter(runner: Runner, mode: str) -> Optional[float]:
+    """Median seconds of one ``mode`` iteration of this process, as
+    mmengine's IterTimerHook measured it, without the first (which carries
+    the start-up); None when nothing was timed."""
+    history = runner.message_hub.log_scalars.get(f'{mode}/time')
+    if history is None:
+        return None
+    times = history.data[0]
+    if len(times) > 1:
+        times = times[1:]
+    return round(float(np.median(times)), 4) if len(times) else None
 
 
 def class_areas(folder: str) -> np.ndarray:

@@ -23,8 +23,7 @@ of one batch of 1. Results go to ``<work-dir>/results.json`` and a Markdown
 table on stdout::
 
     python tools/dataset_converters/make_confounded_shapes.py \\
-        data/voc_standin \\
-        --layout voc --num-train 16 --num-val 4
+        data/voc_standin --layout voc --num-train 16 --num-val 4
     python tools/experiments/dry_run.py configs/conta/irn_voc.py \\
         --data-root data/voc_standin --nprocs 1 2
 """

@@ -20,9 +20,10 @@ model = dict(
         norm_eval=True,
         frozen_stages=1,
         # SEAM starts from the MXNet ImageNet model
-        # ilsvrc-cls_rna-a1_cls1000_ep-0001.params, converted to a PyTorch
-        # state dict with PSA's convert_mxnet_to_torch (see ResNet38d's
-        # docstring); it cannot be downloaded, so convert it and put it here.
+        # ilsvrc-cls_rna-a1_cls1000_ep-0001.params, which cannot be
+        # downloaded as a PyTorch file: tools/model_converters/
+        # resnet38d_mxnet2mmconta.py converts it to this path
+        # (docs/user_guides/pretrained_weights.md).
         init_cfg=dict(
             type='Pretrained', checkpoint='pretrain/resnet38d_ilsvrc.pth')),
     head=dict(type='CAMHead', in_channels=4096, num_classes=20),

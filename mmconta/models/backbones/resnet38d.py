@@ -188,10 +188,10 @@ class ResNet38d(BaseModule):
         -> ``b{s}.bn_{branch}.*`` (and ``bn{s}b{k}`` -> ``b{s}_{k}``) with
         the suffixes gamma, beta, ...mean, ...var -> weight, bias,
         running_mean, running_var; ``bn7_*`` -> ``bn7.*``; ``linear1000_*``
-        dropped. With mxnet installed, ``torch.save(
-        psa.network.resnet38d.convert_mxnet_to_torch(path),
-        'resnet38d_ilsvrc.pth')`` writes a state dict for
-        ``init_cfg=dict(type='Pretrained', checkpoint='resnet38d_ilsvrc.pth')``
+        dropped. ``tools/model_converters/resnet38d_mxnet2mmconta.py SRC
+        pretrain/resnet38d_ilsvrc.pth`` applies it without MXNet and writes
+        a state dict for ``init_cfg=dict(type='Pretrained',
+        checkpoint='pretrain/resnet38d_ilsvrc.pth')``
         (no prefix; mmengine loads it non-strictly, so the missing
         ``num_batches_tracked`` buffers are only logged). A state dict
         saved by PSA's or SEAM's training loads the same way, its head keys

@@ -1,4 +1,5 @@
-"""Pretrained weights: found before training, or dropped on request."""
+"""Pretrained weights (and the dense CRF): found before training, or
+dropped on request."""
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ import torch
 from mmengine.config import Config
 
 import mmconta.utils.pretrained as pretrained
+from mmconta.engine import ContaRoundRunner
 from mmconta.utils import (PretrainedWeightsError, check_pretrained,
                            drop_pretrained, prepare_pretrained,
                            pretrained_sources)
@@ -119,3 +121,16 @@ def test_flagship_command_without_weights(tmp_path, flag):
         assert last.startswith('tools/train.py: error: cls stage: '
                                f'pretrained weights not found: {ckpt}')
         assert '--no-pretrained' in last
+
+
+def test_round_loop_checks_the_crf_before_round_0(tmp_path, monkeypatch):
+    """IRN's VOC loop makes its refiner's labels with a dense CRF: without
+    pydensecrf it fails before the classifier trains, not after."""
+    cfg = Config.fromfile(REPO / 'configs/conta/irn_voc.py')
+    cfg.work_dir = str(tmp_path)
+    cfg.no_pretrained = True
+    runner = ContaRoundRunner.from_cfg(cfg)
+    monkeypatch.setitem(sys.modules, 'pydensecrf', None)
+    with pytest.raises(ImportError, match='pip install pydensecrf2'):
+        runner.train()
+    assert not (tmp_path / 'round_0').exists()

@@ -18,6 +18,7 @@ from mmengine.runner import Runner, find_latest_checkpoint
 from PIL import Image
 
 from mmconta.datasets.instance_bank import write_index, write_instances
+from mmconta.models.utils import require_pydensecrf
 from mmconta.registry import DATASETS, RUNNERS
 from mmconta.utils import (enable_amp, peak_memory, prepare_distributed,
                            prepare_pretrained, reset_peak_memory,
@@ -330,9 +331,7 @@ class ContaRoundRunner:
             'seg_train': self._predict_train_split,
         }
         self._open_log()
-        for name, cfg in self.stage_cfgs.items():
-            prepare_pretrained(cfg.get('model'), self.no_pretrained,
-                               where=f'{name} stage: ')
+        self._check_requirements()
         rows = []
         for t in range(self.rounds):
             for stage in self.stages_of_round(t):
@@ -353,6 +352,20 @@ class ContaRoundRunner:
                 barrier()
             rows = self._write_summary(t)
         return rows
+
+    def _check_requirements(self) -> None:
+        """What a stage needs and lacks fails the run before round 0, not
+        after the stages before it: pretrained weights (or drop them with
+        ``no_pretrained``) and, where pseudo-masks use it, the dense CRF."""
+        for name, cfg in self.stage_cfgs.items():
+            prepare_pretrained(cfg.get('model'), self.no_pretrained,
+                               where=f'{name} stage: ')
+        pseudo_masks = [self.stage_cfgs['cls'].get('test_cfg', {}).get(
+            'pseudo_mask') or {}]
+        if self.refines:
+            pseudo_masks.append(self.stage_cfgs['refine'].cam_labels)
+        if any(options.get('crf') is not None for options in pseudo_masks):
+            require_pydensecrf()
 
     def _open_log(self) -> None:
         os.makedirs(self.work_dir, exist_ok=True)

@@ -7,6 +7,22 @@ through ``pydensecrf`` (installed as ``pydensecrf2``).
 import numpy as np
 
 
+def require_pydensecrf():
+    """``pydensecrf.densecrf`` and ``pydensecrf.utils``, or an ImportError
+    that says what to install; callers check early, before hours of
+    training reach the first CRF."""
+    try:
+        import pydensecrf.densecrf as dcrf
+        import pydensecrf.utils as crf_utils
+    except ImportError as e:
+        raise ImportError(
+            'the dense CRF needs pydensecrf: pip install pydensecrf2 (or '
+            'MMCONTA_CRF=1 bash tools/setup_env.sh; it imports as '
+            'pydensecrf; the original pydensecrf 1.0rc3 does not build with '
+            'current Cython)') from e
+    return dcrf, crf_utils
+
+
 def dense_crf_labels(image: np.ndarray,
                      labels: np.ndarray,
                      n_labels: int,
@@ -44,14 +60,7 @@ def dense_crf_labels(image: np.ndarray,
     Returns:
         np.ndarray: (H, W) int64 refined labels in [0, n_labels).
     """
-    try:
-        import pydensecrf.densecrf as dcrf
-        from pydensecrf.utils import unary_from_labels
-    except ImportError as e:
-        raise ImportError(
-            'dense_crf_labels needs pydensecrf: pip install pydensecrf2 (it '
-            'builds on Python 3.11 and imports as pydensecrf; the original '
-            'pydensecrf 1.0rc3 does not build with current Cython)') from e
+    dcrf, crf_utils = require_pydensecrf()
 
     image, labels = np.asarray(image), np.asarray(labels)
     if image.ndim != 3 or image.shape[2] != 3:
@@ -76,8 +85,8 @@ def dense_crf_labels(image: np.ndarray,
                          f'{gt_prob}')
 
     height, width = labels.shape
-    unary = unary_from_labels(labels, n_labels, gt_prob=gt_prob,
-                              zero_unsure=False)
+    unary = crf_utils.unary_from_labels(
+        labels, n_labels, gt_prob=gt_prob, zero_unsure=False)
     # pydensecrf takes writable C-contiguous buffers only; an image read
     # with np.asarray(PIL.Image) is read-only (IRN copies it too).
     rgb = np.array(image, dtype=np.uint8, order='C', copy=True)

@@ -16,6 +16,10 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 from torch.fx.experimental.optimization import fuse
 
+# multi_scale_cams' autocast option; None is float32.
+AUTOCAST_DTYPES = {None: None, 'bfloat16': torch.bfloat16,
+                   'float16': torch.float16}
+
 
 def multi_scale_cams(model: nn.Module,
                      inputs: Tensor,
@@ -26,7 +30,8 @@ def multi_scale_cams(model: nn.Module,
                      high_res: bool = True,
                      channels_last: bool = True,
                      max_forward_pixels: Optional[int] = 2 * 320 * 320,
-                     context: Optional[Tensor] = None
+                     context: Optional[Tensor] = None,
+                     autocast: Optional[str] = None
                      ) -> List[Tuple[Tensor, Optional[Tensor]]]:
     """IRN's multi-scale, flipped CAMs of a batch of equal-sized images.
 
@@ -75,6 +80,10 @@ def multi_scale_cams(model: nn.Module,
             coordinates, for a model whose CAMs depend on it
             (``model.cam(inputs, context)``): flipped with the flipped
             images; the model resizes it to each scale. Defaults to None.
+        autocast (str, optional): Run the model's forward under
+            ``torch.autocast`` in this dtype (``'bfloat16'`` or
+            ``'float16'``); its output and every later step stay float32.
+            Defaults to None: float32 throughout.
 
     Returns:
         list[tuple[Tensor, Tensor | None]]: Per image, the stride-4 CAM
@@ -82,6 +91,18 @@ def multi_scale_cams(model: nn.Module,
         (K_img, H, W) or None, on the inputs' device.
     """
     num, height, width = inputs.shape[0], inputs.shape[-2], inputs.shape[-1]
+    if autocast not in AUTOCAST_DTYPES:
+        raise ValueError(f'autocast must be one of {list(AUTOCAST_DTYPES)}, '
+                         f'got {autocast!r}')
+    dtype = AUTOCAST_DTYPES[autocast]
+
+    def forward(images: Tensor, contexts: Optional[Tensor]) -> Tensor:
+        with torch.autocast(inputs.device.type, dtype=dtype,
+                            enabled=dtype is not None):
+            cams = model.cam(images) if contexts is None else model.cam(
+                images, contexts)
+        return cams.float()
+
     union = torch.unique(torch.cat([k.reshape(-1) for k in keys]).cpu())
     strided_size = (math.ceil(height / 4), math.ceil(width / 4))
     padded_size = (math.ceil(height / output_stride) * output_stride,
@@ -107,9 +128,9 @@ def multi_scale_cams(model: nn.Module,
                 1, max_forward_pixels // (size[0] * size[1]))
             cams = F.relu(
                 torch.cat([
-                    (model.cam(images[i:i + chunk]) if contexts is None else
-                     model.cam(images[i:i + chunk], contexts[i:i + chunk])
-                     )[:, channels] for i in range(0, len(images), chunk)
+                    forward(images[i:i + chunk], None if contexts is None else
+                            contexts[i:i + chunk])[:, channels]
+                    for i in range(0, len(images), chunk)
                 ]))
             if flip:
                 cams = cams[:num] + cams[num:].flip(-1)

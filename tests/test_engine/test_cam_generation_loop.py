@@ -14,7 +14,7 @@ import torch
 from mmengine.runner import Runner
 from PIL import Image
 
-from mmconta.engine import group_batches
+from mmconta.engine import group_batches, multi_scale_cams, prepare_cam_model
 from mmconta.models.utils import cam_to_pseudo_mask
 from tiny_data import make_folder_tree, write_image, write_mask
 
@@ -207,3 +207,22 @@ def test_two_processes_write_the_files_of_one(tree, tmp_path):
     # Rank 1's overlays are stored too (mmengine stores on rank 0 only).
     overlays = sorted(p.name for p in (tmp_path / 'two').rglob('img_*_0.png'))
     assert overlays == [f'{index_name(i)}_0.png' for i in range(6)]
+
+
+def test_bfloat16_autocast_keeps_the_cams_close_and_float32():
+    torch.manual_seed(0)
+    model, _ = cam_speed.build_model(
+        str(REPO / 'configs/cam/cam_r18-w16_1xb16-12e_shapes-96x96.py'))
+    fast = prepare_cam_model(model.eval())
+    inputs = torch.randn(2, 3, 48, 64)
+    keys = [torch.tensor([0, 2]), torch.tensor([1])]
+    with torch.inference_mode():
+        fp32 = multi_scale_cams(fast, inputs, keys)
+        bf16 = multi_scale_cams(fast, inputs, keys, autocast='bfloat16')
+    for (cam, high), (cam16, high16) in zip(fp32, bf16):
+        assert cam16.dtype == high16.dtype == torch.float32
+        # Max-normalised to 1: bfloat16 keeps about 3 significant digits.
+        assert (cam - cam16).abs().max() < 0.05
+        assert (high - high16).abs().max() < 0.05
+    with pytest.raises(ValueError, match='autocast must be one of'):
+        multi_scale_cams(fast, inputs, keys, autocast='int8')

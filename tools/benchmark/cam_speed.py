@@ -11,7 +11,11 @@ over chunks of ``--batch-size`` images. Its JSON is the last stdout line
 (logs go to stderr)::
 
     python tools/benchmark/cam_speed.py [--config CFG] [--images 8]
-        [--size 320] [--device cpu]
+        [--size 320] [--device cpu] [--autocast bfloat16]
+
+``mask_agreement`` is the share of pixels whose pseudo-mask label
+(background threshold ``--bg-thr``) is the same on both paths; with
+``--autocast`` it measures what bfloat16 changes.
 """
 import argparse
 import contextlib
@@ -56,6 +60,12 @@ def parse_args() -> argparse.Namespace:
         help="mmconta's max_forward_pixels, 0 for no limit (default: the "
         "loop's, 2*320*320)")
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    parser.add_argument(
+        '--autocast', choices=['bfloat16', 'float16'],
+        help="mmconta's forward under autocast (the reference stays fp32)")
+    parser.add_argument(
+        '--bg-thr', type=float, default=0.15,
+        help='background threshold of the masks compared (IRN\'s 0.15)')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
@@ -162,7 +172,7 @@ def measure(args: argparse.Namespace) -> dict:
                 stop = min(start + args.batch_size, last)
                 outputs += multi_scale_cams(
                     fast, images[start:stop], keys[start:stop], SCALES,
-                    max_forward_pixels=max_pixels)
+                    max_forward_pixels=max_pixels, autocast=args.autocast)
         return outputs
 
     run_reference(0, 1)
@@ -186,12 +196,24 @@ def measure(args: argparse.Namespace) -> dict:
     max_abs_diff = max(
         float((a - e).abs().max()) for pair_a, pair_e in zip(actual, expected)
         for a, e in zip(pair_a, pair_e))
+    # The pseudo-masks the two give: background where no class reaches
+    # bg_thr, else the strongest class (cam_to_pseudo_mask without CRF).
+    agree = total_pixels = 0
+    for (_, mine), (_, theirs) in zip(actual, expected):
+        masks = [
+            torch.cat([torch.full_like(cam[:1], args.bg_thr), cam]).argmax(0)
+            for cam in (mine, theirs)
+        ]
+        agree += int((masks[0] == masks[1]).sum())
+        total_pixels += masks[0].numel()
     print(f'model: {source}')
     return dict(
         reference_s=round(reference_s, 3),
         mmconta_s=round(mmconta_s, 3),
         speedup=round(reference_s / mmconta_s, 3),
         max_abs_diff=max_abs_diff,
+        mask_agreement=round(agree / total_pixels, 5),
+        autocast=args.autocast,
         images=args.images,
         size=args.size,
         batch_size=args.batch_size,

@@ -20,7 +20,8 @@ from mmconta.registry import LOOPS
 from mmconta.utils import (cam_file_path, load_cam_file, prepare_output_dir,
                            save_cam_file, upsample_cam)
 from mmconta.visualization import CAMVisualizer
-from ..cam_inference import multi_scale_cams, prepare_cam_model
+from ..cam_inference import (AUTOCAST_DTYPES, multi_scale_cams,
+                             prepare_cam_model)
 from ..pseudo_mask_writer import PseudoMaskWriter
 
 
@@ -143,6 +144,10 @@ class CAMGenerationLoop(BaseLoop):
         max_forward_pixels (int, optional): Most pixels per forward (see
             :func:`multi_scale_cams`); None for no limit. Defaults to
             2 * 320 * 320, about the fastest on a 2-core CPU.
+        autocast (str, optional): The classifier's forward in ``'bfloat16'``
+            or ``'float16'`` (see :func:`multi_scale_cams`); what it changes
+            in the CAMs and masks is measured in
+            ``docs/results/dry_run.md``. Defaults to None: float32.
     """
 
     def __init__(self,
@@ -159,8 +164,12 @@ class CAMGenerationLoop(BaseLoop):
                  num_vis: int = 8,
                  channels_last: bool = True,
                  fuse_conv_bn: bool = True,
-                 max_forward_pixels: Optional[int] = 2 * 320 * 320) -> None:
+                 max_forward_pixels: Optional[int] = 2 * 320 * 320,
+                 autocast: Optional[str] = None) -> None:
         super().__init__(runner, dataloader)
+        if autocast not in AUTOCAST_DTYPES:
+            raise ValueError(f'autocast must be one of '
+                             f'{list(AUTOCAST_DTYPES)}, got {autocast!r}')
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         if not scales or min(scales) <= 0:
@@ -188,6 +197,7 @@ class CAMGenerationLoop(BaseLoop):
         self.channels_last = channels_last
         self.fuse_conv_bn = fuse_conv_bn
         self.max_forward_pixels = max_forward_pixels
+        self.autocast = autocast
         # Filled by ``run``, summed over processes: files written this run
         # and files that already existed.
         self.num_written = 0
@@ -375,7 +385,8 @@ class CAMGenerationLoop(BaseLoop):
             cams = multi_scale_cams(
                 model, inputs, [keys[p] for p in positions], self.scales,
                 self.flip, self.output_stride, self.save_high_res,
-                self.channels_last, self.max_forward_pixels, context)
+                self.channels_last, self.max_forward_pixels, context,
+                self.autocast)
             for pos, (cam, high_res) in zip(positions, cams):
                 computed[pos] = (cam.float().cpu(), None if high_res is None
                                  else high_res.float().cpu())

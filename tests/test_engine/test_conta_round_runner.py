@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 from round_loop import PYTHON, REPO, bank, pngs, summary, train, write_config
 
+from mmconta.engine import ContaRoundRunner
 from mmconta.engine.runners.conta_round_runner import (REFINE_STAGES, STAGES,
                                                        summary_table)
 
@@ -101,3 +102,18 @@ def test_two_processes_give_the_files_of_one(finished, tmp_path):
                                atol=1e-5, rtol=0)
     np.testing.assert_array_equal(two['counts'], one['counts'])
     assert summary(work)[0] == pytest.approx(summary(reference)[0])
+
+
+def test_command_line_cfg_options_add_to_the_configs_own(tmp_path):
+    """cam_voc.py points the CAM stage at train_aug with dotted keys; a
+    nested --cfg-options on the same loader must not undo that."""
+    cfg = Config.fromfile(REPO / 'configs/conta/irn_voc.py')
+    cfg.merge_from_dict({
+        'work_dir': str(tmp_path),
+        'cls.cfg_options.test_dataloader.dataset.indices': 8
+    })
+    loader = ContaRoundRunner.from_cfg(
+        cfg).stage_cfgs['cls'].test_dataloader
+    assert loader.dataset.ann_file == 'ImageSets/Segmentation/train_aug.txt'
+    assert loader.dataset.data_prefix.seg_map_path == 'SegmentationClassAug'
+    assert loader.dataset.indices == 8

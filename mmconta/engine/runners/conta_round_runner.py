@@ -239,7 +239,7 @@ class ContaRoundRunner:
         if not osp.isfile(path):
             raise FileNotFoundError(f'{name}: config not found: {path}')
         cfg = Config.fromfile(path)
-        cfg.merge_from_dict(dict(stage.get('cfg_options') or {}))
+        cfg.merge_from_dict(_dotted(dict(stage.get('cfg_options') or {})))
         return cfg
 
     @classmethod
@@ -818,6 +818,24 @@ class ContaRoundRunner:
                   f'({osp.join(self.work_dir, SUMMARY_FILE)}):\n'
                   + summary_table(rows))
         return rows
+
+
+def _dotted(options: dict, prefix: str = '') -> dict:
+    """``cfg_options`` with nested dicts spelled as dotted keys.
+
+    A conta config writes ``'test_dataloader.dataset.ann_file'`` and
+    ``--cfg-options cls.cfg_options.test_dataloader.dataset.indices=8``
+    arrives nested, as ``{'test_dataloader': {...}}``; mmengine's
+    ``merge_from_dict`` lets the nested one replace what the dotted one set.
+    Dotted throughout, both apply.
+    """
+    flat = {}
+    for key, value in options.items():
+        if isinstance(value, dict) and value and '_delete_' not in value:
+            flat.update(_dotted(value, f'{prefix}{key}.'))
+        else:
+            flat[f'{prefix}{key}'] = value
+    return flat
 
 
 def _seconds_per_iter(runner: Runner, mode: str) -> Optional[float]:

@@ -162,7 +162,7 @@ class BaseWSSSDataset(BaseSegDataset):
         context_dir = self.data_prefix.get('context_path')
         if self.img_suffix == 'auto':
             self.img_suffix = self._find_img_suffix(img_dir)
-        names = self._list_names(img_dir)
+        names = self._take_indices(self._list_names(img_dir))
         data_list = [
             dict(
                 img_id=name,
@@ -202,6 +202,18 @@ class BaseWSSSDataset(BaseSegDataset):
             if self.drop_no_fg:
                 data_list = [i for i in data_list if i['img_labels'].any()]
         return data_list
+
+    def _take_indices(self, names: List[str]) -> List[str]:
+        """mmengine's ``indices`` (the first N names, or those positions),
+        taken before any file is looked for: a cut run (e.g.
+        ``tools/experiments/dry_run.py``) has CAMs and masks for its images
+        only. mmengine then has no subset left to take."""
+        indices, self._indices = self._indices, None
+        if indices is None:
+            return names
+        if isinstance(indices, int):
+            return names[:indices] if indices >= 0 else names[indices:]
+        return [names[i] for i in indices]
 
     def _add_previous_masks(self, data_list: List[dict]) -> None:
         partner = {info['img_id']: info['img_id'] for info in data_list}

@@ -196,3 +196,22 @@ def test_folder_dataset_finds_the_image_suffix(tmp_path):
     (tmp_path / 'hard/JPEGImages/train_000000.jpg').unlink()
     with pytest.raises(FileNotFoundError, match='train_000000'):
         FolderWSSSDataset(data_root=str(tmp_path / 'hard'), img_suffix='auto')
+
+
+@pytest.mark.parametrize('indices, kept', [(2, [0, 1]), (-1, [4]),
+                                           ([3, 1], [3, 1])])
+def test_indices_cut_before_files_are_looked_for(tmp_path, indices, kept):
+    """A cut run (``indices``) has CAM files for its own images only."""
+    names = list(make_voc_tree(tmp_path, num_images=5))
+    cam_dir = tmp_path / 'cam'
+    cam_dir.mkdir()
+    for i in kept:
+        (cam_dir / f'{names[i]}.npz').touch()
+    dataset = DATASETS.build(
+        dict(type='VOCWSSSDataset', data_root=str(tmp_path),
+             cam_dir=str(cam_dir), indices=indices, pipeline=[]))
+    assert [dataset.get_data_info(i)['img_id']
+            for i in range(len(dataset))] == [names[i] for i in kept]
+    with pytest.raises(FileNotFoundError, match='are missing'):
+        DATASETS.build(dict(type='VOCWSSSDataset', data_root=str(tmp_path),
+                            cam_dir=str(cam_dir), pipeline=[]))

@@ -1,8 +1,11 @@
 """tools/experiments/dry_run.py: the cut a dry run applies, and the full
 schedule it extrapolates to."""
+import json
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mmengine.config import Config
 
 REPO = Path(__file__).parents[2]
@@ -49,3 +52,31 @@ def test_full_schedule_of_voc_and_coco():
     coco = dry_run.full_schedule(stages('cam_coco'), 'coco', nprocs=1)
     assert coco['cam'] == dict(images=82081)
     assert 'refiner' not in coco
+
+
+@pytest.mark.slow
+def test_smallest_flagship_loop_runs_two_rounds_end_to_end(tmp_path):
+    """cam_voc.py at its real sizes (ResNet-50 CAMs at 512, four scales and
+    flips, DeepLab-v2 R101) on a VOC-scale stand-in, cut to 2 images: every
+    stage of both rounds leaves a record with its costs. Minutes on a CPU:
+    ``pytest -m slow``."""
+    data = tmp_path / 'voc'
+    subprocess.run(
+        [sys.executable, 'tools/dataset_converters/make_confounded_shapes.py',
+         str(data), '--layout', 'voc', '--num-train', '4', '--num-val', '2',
+         '--min-side', '300', '--max-side', '340'],
+        cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, 'tools/experiments/dry_run.py',
+         'configs/conta/cam_voc.py', '--data-root', str(data), '--nprocs',
+         '1', '--images', '2', '--val-images', '1', '--iters', '1',
+         '--work-dir', str(tmp_path / 'dry')],
+        cwd=REPO, check=True, capture_output=True)
+    [result] = json.loads(
+        (tmp_path / 'dry/cam_voc/results.json').read_text())
+    stages = [(row['round'], row['stage']) for row in result['rows']]
+    assert stages == [(t, s) for t in (0, 1)
+                      for s in ('cls', 'cam', 'seg', 'seg_train')]
+    for row in result['rows']:
+        assert row['seconds_per_item'] > 0 and row['peak_rss_mb'] > 0
+        assert row['full_hours'] > 0

@@ -50,6 +50,9 @@ SPLIT_SIZES = {
 # split, seg_train predicts it).
 TEST_STAGES = {'cam': 'cls', 'refine': 'refine', 'seg_train': 'seg'}
 TRAIN_STAGES = {'cls': 'cls', 'refiner': 'refine', 'seg': 'seg'}
+# The round loop's stage order (ContaRoundRunner.stages_of_round).
+STAGE_ORDER = ('instances', 'cls', 'cam', 'refiner', 'refine', 'seg',
+               'seg_train')
 
 
 def stage_configs(cfg: Config) -> Dict[str, Config]:
@@ -175,7 +178,9 @@ def collect(work_dir: str, rounds: int, full: Dict[str, dict]) -> List[dict]:
     rows = []
     for t in range(rounds):
         round_dir = osp.join(work_dir, f'round_{t}')
-        for stage in sorted(os.listdir(round_dir)):
+        for stage in sorted(os.listdir(round_dir), key=lambda s: (
+                STAGE_ORDER.index(s) if s in STAGE_ORDER else len(
+                    STAGE_ORDER), s)):
             done = osp.join(round_dir, stage, 'DONE')
             if not osp.isfile(done):
                 continue
@@ -234,6 +239,8 @@ def parse_args() -> argparse.Namespace:
                         help='iterations of iteration-based training')
     parser.add_argument('--work-dir', default='work_dirs/dry_run')
     parser.add_argument('--port', type=int, default=29511)
+    parser.add_argument('--report-only', action='store_true',
+                        help='tabulate finished runs without running')
     return parser.parse_args()
 
 
@@ -248,12 +255,14 @@ def main() -> None:
     results = []
     for nprocs in args.nprocs:
         work_dir = osp.join(args.work_dir, name, f'np{nprocs}')
-        wall = run_loop(args, options, nprocs, work_dir)
+        wall = None
+        if not args.report_only:
+            wall = round(run_loop(args, options, nprocs, work_dir), 1)
+            print(f'{name}, {nprocs} process(es): {wall:.0f} s')
         full = full_schedule(stages, layout, nprocs)
         results.append(dict(
-            config=name, nprocs=nprocs, wall_seconds=round(wall, 1),
+            config=name, nprocs=nprocs, wall_seconds=wall,
             options=options, rows=collect(work_dir, args.rounds, full)))
-        print(f'{name}, {nprocs} process(es): {wall:.0f} s')
     out = osp.join(args.work_dir, name, 'results.json')
     with open(out, 'w') as f:
         json.dump(results, f, indent=2)

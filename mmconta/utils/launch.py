@@ -1,10 +1,12 @@
 """What the entry points do to a config before the Runner sees it."""
+import logging
 import os
 from typing import Any
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -58,7 +60,8 @@ def prepare_distributed(cfg: Config) -> None:
     and its DDP wrapper passes ``device_ids=[LOCAL_RANK]``, both of which fail
     on a CPU. Without CUDA we create the gloo process group ourselves (the
     Runner then skips its own ``init_dist``) and wrap the model without device
-    ids. With CUDA, nothing changes.
+    ids, and ``SyncBN`` becomes ``BN`` (:func:`sync_bn_to_bn`). With CUDA,
+    nothing changes.
     """
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return
@@ -75,6 +78,33 @@ def prepare_distributed(cfg: Config) -> None:
         type='MMDistributedDataParallel', broadcast_buffers=False)
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+    if sync_bn_to_bn(cfg.get('model')):
+        print_log(
+            'SyncBN needs a GPU: each process normalises its own batch (BN) '
+            'in this CPU run', logger='current', level=logging.WARNING)
+
+
+def sync_bn_to_bn(node: Any) -> int:
+    """Turn every ``SyncBN`` norm config into ``BN``, in place.
+
+    torch's DistributedDataParallel refuses SyncBatchNorm on CPU modules, so
+    a multi-process CPU run (gloo) of a config written for GPUs (DeepLab's
+    ``norm_cfg=dict(type='SyncBN')``) normalises per process instead.
+
+    Returns:
+        int: How many norm configs were changed.
+    """
+    changed = 0
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            node['type'] = 'BN'
+            changed += 1
+        for value in node.values():
+            changed += sync_bn_to_bn(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            changed += sync_bn_to_bn(item)
+    return changed
 
 
 def _slurm_to_torch_env() -> None:

@@ -279,8 +279,8 @@ class BaseWSSSDataset(BaseSegDataset):
                 f'{len(missing)} file(s) named by {source} are missing, e.g. '
                 f'{missing[:5]}')
 
-    def _image_labels(self,
-                      data_list: List[dict]) -> Optional[Dict[str, np.ndarray]]:
+    def _image_labels(
+            self, data_list: List[dict]) -> Optional[Dict[str, np.ndarray]]:
         names = [info['img_id'] for info in data_list]
         if self.cls_label_file:
             return load_class_label_file(self.cls_label_file, names,

@@ -1,4 +1,5 @@
-"""The registered WSSS datasets on tiny generated VOC, COCO and folder trees."""
+"""The registered WSSS datasets on tiny generated VOC, COCO and folder
+trees."""
 import numpy as np
 import pytest
 import torch
@@ -180,7 +181,8 @@ def test_context_maps_follow_the_image(tmp_path):
 
 
 def test_folder_dataset_finds_the_image_suffix(tmp_path):
-    """img_suffix='auto': the synthetic easy mode writes PNG, hard mode JPEG."""
+    """img_suffix='auto': the synthetic easy mode writes PNG, hard mode
+    JPEG."""
     from mmconta.datasets import FolderWSSSDataset
     from mmconta.datasets.synthetic import generate
     for difficulty, suffix in (('easy', '.png'), ('hard', '.jpg')):

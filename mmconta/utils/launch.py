@@ -1,12 +1,27 @@
 """What the entry points do to a config before the Runner sees it."""
 import logging
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+
+
+def config_dicts(node: Any) -> Iterator[dict]:
+    """Every dict of a config tree (nested in dicts, lists and tuples),
+    each before the dicts inside it; a caller may change a dict before its
+    contents are visited."""
+    if isinstance(node, dict):
+        yield node
+        children = list(node.values())
+    elif isinstance(node, (list, tuple)):
+        children = node
+    else:
+        return
+    for child in children:
+        yield from config_dicts(child)
 
 
 def set_data_root(cfg: Config, data_root: str) -> int:
@@ -19,21 +34,11 @@ def set_data_root(cfg: Config, data_root: str) -> int:
         int: How many ``data_root`` entries were changed.
     """
     changed = 0
-
-    def visit(node: Any) -> None:
-        nonlocal changed
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == 'data_root' and isinstance(value, (str, type(None))):
-                    node[key] = data_root
-                    changed += 1
-                else:
-                    visit(value)
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                visit(item)
-
-    visit(cfg._cfg_dict)
+    for node in config_dicts(cfg._cfg_dict):
+        if 'data_root' in node and isinstance(node['data_root'],
+                                              (str, type(None))):
+            node['data_root'] = data_root
+            changed += 1
     return changed
 
 
@@ -95,15 +100,10 @@ def sync_bn_to_bn(node: Any) -> int:
         int: How many norm configs were changed.
     """
     changed = 0
-    if isinstance(node, dict):
-        if node.get('type') == 'SyncBN':
-            node['type'] = 'BN'
+    for config in config_dicts(node):
+        if config.get('type') == 'SyncBN':
+            config['type'] = 'BN'
             changed += 1
-        for value in node.values():
-            changed += sync_bn_to_bn(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            changed += sync_bn_to_bn(item)
     return changed
 
 

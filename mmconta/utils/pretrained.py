@@ -19,6 +19,8 @@ from mmengine.runner.checkpoint import (_get_mmengine_home,
                                         get_mmcls_models,
                                         get_torchvision_models)
 
+from .launch import config_dicts
+
 NO_PRETRAINED_HINT = ('or train from random weights: tools/train.py '
                       '--no-pretrained (config key no_pretrained=True)')
 # Schemes whose files mmengine fetches from elsewhere and this check cannot
@@ -71,24 +73,19 @@ def drop_pretrained(node: Any) -> int:
         int: How many loads were removed.
     """
     removed = 0
-    if isinstance(node, dict):
-        init_cfg = node.get('init_cfg')
+    for config in config_dicts(node):
+        init_cfg = config.get('init_cfg')
         if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            node.pop('init_cfg')
+            config.pop('init_cfg')
             removed += 1
         elif isinstance(init_cfg, (list, tuple)):
             kept = [c for c in init_cfg if not (
                 isinstance(c, dict) and c.get('type') == 'Pretrained')]
             removed += len(init_cfg) - len(kept)
-            node['init_cfg'] = kept or None
-        if node.get('pretrained') is not None:
-            node['pretrained'] = None
+            config['init_cfg'] = kept or None
+        if config.get('pretrained') is not None:
+            config['pretrained'] = None
             removed += 1
-        for value in node.values():
-            removed += drop_pretrained(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            removed += drop_pretrained(item)
     return removed
 
 
